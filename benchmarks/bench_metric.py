@@ -1,0 +1,106 @@
+"""Speed of the Emo3D metric: `emo3d evaluate` on 1,000 prompts, and batched vs naive loop.
+
+Bars (issue 5): `emo3d evaluate` on 1,000 prompts <= 60 s on the 2-core machine, and the batched
+path >= 5x faster than the naive per-image loop measured in the same run. Both paths score the
+same faces (the ground-truth anchor) with the same evaluator; the text-embedding cache is cleared
+before each timing so both embed the n prompts once. Prints the figures and whether the two
+paths agree.
+
+    .venv/bin/python benchmarks/bench_metric.py [--data DIR] [--clip CKPT] [--n 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torchvision  # noqa: F401  (before any EGL context)
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from emo3d_lib.metric.anchors import anchor_blendshapes  # noqa: E402
+from emo3d_lib.metric.evaluate import build_evaluator  # noqa: E402
+from emo3d_lib.metric.selection import balanced_order  # noqa: E402
+from emo3d_lib.schema import emotion_matrix, load_dataset  # noqa: E402
+
+
+def pick_split(data: Path, n: int) -> str:
+    """The test split when it holds n prompts with faces, else train (speed is split-blind)."""
+    from emo3d_lib.metric.prompts import ground_truth_faces
+
+    df = load_dataset(data, check_images=False)
+    for split in ("test", "train"):
+        part = df[df["split"] == split].reset_index(drop=True)
+        eligible = [len(f) > 0 for f in ground_truth_faces(part)]
+        if balanced_order(emotion_matrix(part), eligible=eligible).size >= n:
+            return split
+    raise SystemExit(f"{data}: no split has {n} prompts with faces")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(REPO / "data" / "datasets" / "book-full"))
+    ap.add_argument("--clip", default=None, help="default: the emo3d evaluate default")
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--skip-cli", action="store_true", help="skip the end-to-end CLI timing")
+    args = ap.parse_args()
+    data = Path(args.data)
+    split = pick_split(data, args.n)
+    print(f"dataset {data} split={split} n={args.n} k={args.k} cpus={os.cpu_count()} "
+          f"load={os.getloadavg()[0]:.1f}")
+
+    if not args.skip_cli:
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "emo3d_lib.cli", "evaluate", "--data", str(data),
+                   "--anchor", "ground-truth", "--n", str(args.n), "--k", str(args.k),
+                   "--split", split, "--out", str(Path(tmp) / "out.json"), "--quiet"]
+            if args.clip:
+                cmd += ["--clip", args.clip]
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+            cli_s = time.perf_counter() - t0
+            out = json.loads((Path(tmp) / "out.json").read_text())
+        print(f"emo3d evaluate (process start to JSON, {args.n} prompts): {cli_s:.1f} s "
+              f"[bar <= 60 s: {'PASS' if cli_s <= 60 else 'FAIL'}]  backbone={out['backbone']} "
+              f"mean_kl={out['mean_kl']:.4f} emo3d={out['emo3d']:.4f}")
+
+    from emo3d_lib.models import load_clip
+
+    clip = load_clip(args.clip)
+    ev = build_evaluator(data, n=args.n, k=args.k, split=split, clip=clip,
+                         batch_size=args.batch_size, progress=True)
+    faces = anchor_blendshapes("ground-truth", ev.prompts)
+    ev.clip.encode_images(ev.render(faces[:4]))  # warm up: GL context, torch kernels
+    ev.clip.encode_images(ev.render(faces[:1]))
+
+    ev._text_emb = None
+    t0 = time.perf_counter()
+    fast = ev.score(faces)
+    batched_s = time.perf_counter() - t0
+
+    ev._text_emb = None
+    t0 = time.perf_counter()
+    slow = ev.score_naive(faces)
+    naive_s = time.perf_counter() - t0
+
+    same_topk = bool((fast.topk == slow.topk).all())
+    max_dkl = float(abs(fast.kl - slow.kl).max())
+    speedup = naive_s / batched_s
+    print(f"batched path: {batched_s:.1f} s ({1000 * batched_s / args.n:.1f} ms/prompt)")
+    print(f"naive per-image loop: {naive_s:.1f} s ({1000 * naive_s / args.n:.1f} ms/prompt)")
+    print(f"speedup: {speedup:.1f}x [bar >= 5x: {'PASS' if speedup >= 5 else 'FAIL'}]  "
+          f"same top-K: {same_topk}  max |KL diff|: {max_dkl:.2e}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,350 @@
+"""Run every notebook through papermill in dependency order, then build the book.
+
+Each ``notebooks/NN_name.ipynb`` declares in its metadata ``emo3d``: ``depends_on`` (other
+notebook stems), ``smoke`` (parameter overrides for the smoke profile) and optionally ``runs``
+(a list of parameter overrides, one executed copy each, e.g. one ``03_training`` per model).
+An executed copy is skipped when its *inputs* are unchanged: the notebook file, its parameters,
+a hash of the library source and the stamps of the upstream copies it depends on. Executed copies
+go to ``book/executed/`` (atomically; a failed run leaves ``NAME.failed.ipynb`` beside it); the
+book is then built with Jupyter Book v1 from a table of contents resolved against what exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+from tqdm.auto import tqdm
+
+from emo3d_lib import atomic
+from emo3d_lib.errors import Emo3DError
+from emo3d_lib.paths import REPO_ROOT
+
+PROFILES: tuple[str, ...] = ("full", "smoke")
+EXECUTED = Path("book") / "executed"
+BUILD_DIR = Path("book")  # jupyter-book --path-output: the HTML lands in book/_build/html
+#: Library modules that only orchestrate the book: editing them does not change any result.
+_NOT_RESULT_SOURCES = {"book/pipeline.py", "book/cli.py", "book/vendor_js.py",
+                       "book/sphinx_ext.py"}
+_STEM = re.compile(r"^\d\d_[A-Za-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One executed copy of one notebook with its final parameters."""
+
+    notebook: str  # stem, e.g. "03_training"
+    name: str  # executed copy stem, e.g. "03_training-bert_mlp"
+    parameters: dict[str, Any]
+    depends_on: tuple[str, ...]
+
+
+@dataclass
+class Report:
+    """What a pipeline run did, for the CLI and the tests."""
+
+    executed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    blocked: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    html_dir: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.blocked
+
+
+def read_metadata(path: Path) -> dict[str, Any]:
+    """The ``emo3d`` metadata of one notebook, validated (unknown keys are an error)."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # nbformat raises several types for a broken file
+        raise Emo3DError(f"{path}: not a readable notebook ({err})") from err
+    meta = dict(nb.metadata.get("emo3d", {}))
+    unknown = set(meta) - {"depends_on", "smoke", "runs"}
+    if unknown:
+        raise Emo3DError(f"{path}: metadata 'emo3d' has unknown keys {sorted(unknown)}")
+    deps = meta.get("depends_on", [])
+    smoke = meta.get("smoke", {})
+    runs = meta.get("runs") or [{}]
+    if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
+        raise Emo3DError(f"{path}: metadata emo3d.depends_on must be a list of notebook names")
+    if not isinstance(smoke, dict):
+        raise Emo3DError(f"{path}: metadata emo3d.smoke must be a mapping of parameters")
+    if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
+        raise Emo3DError(f"{path}: metadata emo3d.runs must be a list of parameter mappings")
+    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        raise Emo3DError(f"{path}: no cell tagged 'parameters'")
+    return {"depends_on": deps, "smoke": smoke, "runs": runs}
+
+
+def _slug(run: dict[str, Any]) -> str:
+    text = "-".join(str(v) for v in run.values())
+    return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_").lower() or "run"
+
+
+def plan(root: Path = REPO_ROOT, profile: str = "full",
+         only: Sequence[str] | None = None) -> list[Execution]:
+    """Executions in dependency order (Kahn, ties by name) for the notebooks under ``root``."""
+    if profile not in PROFILES:
+        raise Emo3DError(f"profile must be one of {PROFILES}, got {profile!r}")
+    paths = sorted((root / "notebooks").glob("*.ipynb"))
+    metas = {p.stem: read_metadata(p) for p in paths if _STEM.match(p.stem)}
+    for stem, meta in metas.items():
+        missing = [d for d in meta["depends_on"] if d not in metas]
+        if missing:  # a notebook not written yet: run with what exists, say so
+            warnings.warn(f"notebooks/{stem}.ipynb depends on {missing}, not in notebooks/; "
+                          "running it without them", stacklevel=2)
+            meta["depends_on"] = [d for d in meta["depends_on"] if d in metas]
+    order: list[str] = []
+    pending = dict(metas)
+    while pending:
+        ready = sorted(s for s, m in pending.items() if all(d in order for d in m["depends_on"]))
+        if not ready:
+            raise Emo3DError(f"notebook dependency cycle among {sorted(pending)}")
+        order.append(ready[0])
+        del pending[ready[0]]
+    if only:
+        unknown = [o for o in only if o not in metas]
+        if unknown:
+            raise Emo3DError(f"--only {unknown}: no such notebook (have: {sorted(metas)})")
+        order = [s for s in order if s in only]
+    data_dir = (root / "data" / "datasets" / f"book-{profile}").resolve()
+    runs_dir = (root / "data" / "runs" / f"book-{profile}").resolve()
+    out: list[Execution] = []
+    for stem in order:
+        meta = metas[stem]
+        base = {"data_dir": str(data_dir), "runs_dir": str(runs_dir), "profile": profile}
+        if profile == "smoke":
+            base.update(meta["smoke"])
+        runs = meta["runs"]
+        for run in runs:
+            name = stem if len(runs) == 1 else f"{stem}-{_slug(run)}"
+            out.append(Execution(stem, name, {**base, **run}, tuple(meta["depends_on"])))
+    names = [e.name for e in out]
+    if len(set(names)) != len(names):
+        raise Emo3DError(f"two runs of one notebook share an executed name: {names}")
+    return out
+
+
+def library_hash() -> str:
+    """Hash of the library source the kernels import (orchestration modules excluded)."""
+    lib = REPO_ROOT / "emo3d_lib"
+    digest = hashlib.sha256()
+    for path in sorted(lib.rglob("*")):
+        rel = path.relative_to(lib).as_posix()
+        if not path.is_file() or "__pycache__" in rel or rel in _NOT_RESULT_SOURCES:
+            continue
+        if path.suffix not in {".py", ".json", ".txt", ".csv", ".js", ".css"}:
+            continue
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def input_key(execution: Execution, root: Path, lib_hash: str,
+              upstream: dict[str, str]) -> str:
+    """What decides whether an executed copy is stale."""
+    payload = {
+        "notebook": _sha(root / "notebooks" / f"{execution.notebook}.ipynb"),
+        "parameters": execution.parameters,
+        "library": lib_hash,
+        "upstream": upstream,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _stamp_path(root: Path, name: str) -> Path:
+    return root / EXECUTED / ".stamps" / f"{name}.json"
+
+
+def read_stamp(root: Path, name: str) -> dict[str, Any] | None:
+    path = _stamp_path(root, name)
+    if not path.is_file() or not (root / EXECUTED / f"{name}.ipynb").is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        return None
+
+
+def execute(execution: Execution, root: Path, key: str) -> float:
+    """Run one notebook with papermill into ``book/executed/NAME.ipynb`` (atomically)."""
+    import papermill
+
+    src = root / "notebooks" / f"{execution.notebook}.ipynb"
+    target = root / EXECUTED / f"{execution.name}.ipynb"
+    failed = target.with_suffix(".failed.ipynb")
+    start = time.perf_counter()
+    tmp = target.with_name(f".{execution.name}.running.ipynb")  # papermill wants .ipynb
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(src), str(tmp), parameters=execution.parameters, kernel_name="python3",
+            cwd=str(src.parent), progress_bar=False, log_output=False,
+        )
+        os.replace(tmp, target)  # atomic: a reader never sees a half-written copy
+    except Exception as err:
+        if tmp.exists():
+            os.replace(tmp, failed)
+        raise Emo3DError(f"notebooks/{execution.notebook}.ipynb (copy {execution.name}) "
+                         f"failed: {str(err).strip()[-1500:]} (see {failed})") from err
+    finally:
+        tmp.unlink(missing_ok=True)
+    failed.unlink(missing_ok=True)
+    seconds = time.perf_counter() - start
+    atomic.write_json(_stamp_path(root, execution.name), {
+        "key": key, "executed_sha": _sha(target), "parameters": execution.parameters,
+        "seconds": round(seconds, 2), "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                time.gmtime()),
+    })
+    return seconds
+
+
+def run_notebooks(root: Path = REPO_ROOT, profile: str = "full",
+                  only: Sequence[str] | None = None, force: bool = False,
+                  keep_going: bool = True) -> Report:
+    """Execute what is stale, in dependency order; a failure blocks its dependents only."""
+    executions = plan(root, profile, only)
+    lib_hash = library_hash()
+    report = Report()
+    by_notebook: dict[str, list[str]] = {}
+    for e in plan(root, profile):
+        by_notebook.setdefault(e.notebook, []).append(e.name)
+    if not only:  # drop executed copies of notebooks (or runs) that no longer exist
+        wanted = {n for names in by_notebook.values() for n in names}
+        for old in (root / EXECUTED).glob("*.ipynb"):
+            if old.name.startswith(".") or old.name.split(".")[0] not in wanted:
+                old.unlink()
+    bad: set[str] = set()
+    for execution in tqdm(executions, desc=f"notebooks ({profile})", unit="nb"):
+        if any(d in bad for d in execution.depends_on):
+            report.blocked.append(execution.name)
+            bad.add(execution.notebook)
+            continue
+        upstream: dict[str, str] = {}
+        for dep in execution.depends_on:
+            for name in by_notebook[dep]:
+                stamp = read_stamp(root, name)
+                upstream[name] = f"{stamp['key']}:{stamp['executed_sha']}" if stamp else "missing"
+        key = input_key(execution, root, lib_hash, upstream)
+        stamp = read_stamp(root, execution.name)
+        target = root / EXECUTED / f"{execution.name}.ipynb"
+        if (not force and stamp and stamp.get("key") == key
+                and target.is_file() and stamp.get("executed_sha") == _sha(target)):
+            report.skipped.append(execution.name)
+            continue
+        try:
+            report.seconds[execution.name] = execute(execution, root, key)
+            report.executed.append(execution.name)
+        except Emo3DError as err:
+            report.failed[execution.name] = str(err)
+            target.unlink(missing_ok=True)  # never publish a stale copy of a failing notebook
+            _stamp_path(root, execution.name).unlink(missing_ok=True)
+            bad.add(execution.notebook)
+            if not keep_going:
+                break
+    return report
+
+
+def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
+    """The tracked ``_toc.yml`` with each ``book/executed/X`` entry expanded to its copies.
+
+    An entry matches the copies of the notebook whose stem is ``X`` or shares its ``NN_`` prefix,
+    so the toc survives a renamed notebook; entries with no executed copy are dropped and
+    executed copies no entry names are appended to the last part that holds notebooks.
+    """
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    names = sorted(executed_names)
+    used: set[str] = set()
+    prefix = EXECUTED.as_posix() + "/"
+
+    def copies_of(entry: str) -> list[str]:
+        stem = entry[len(prefix):]
+        exact = [n for n in names if n == stem or n.startswith(stem + "-")]
+        hits = exact or [n for n in names if n[:3] == stem[:3]]
+        return [n for n in hits if n not in used]
+
+    def expand(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for item in items:
+            file = str(item.get("file", ""))
+            if file.startswith(prefix):
+                hits = copies_of(file)
+                used.update(hits)
+                out.extend({**item, "file": prefix + n} for n in hits)
+                continue
+            if "sections" in item:
+                item = {**item, "sections": expand(item["sections"])}
+            out.append(item)
+        return out
+
+    holder: list[dict[str, Any]] | None = None
+    fallback: list[dict[str, Any]] | None = None
+    for part in toc.get("parts", []):
+        declared = any(str(c.get("file", "")).startswith(prefix) for c in part.get("chapters", []))
+        part["chapters"] = expand(part.get("chapters", []))
+        if declared:
+            fallback = part["chapters"]
+            if any(str(c.get("file", "")).startswith(prefix) for c in part["chapters"]):
+                holder = part["chapters"]
+    holder = holder if holder is not None else fallback
+    if "chapters" in toc:
+        toc["chapters"] = expand(toc["chapters"])
+        holder = holder or toc["chapters"]
+    extra = [{"file": prefix + n} for n in names if n not in used]
+    if extra:
+        if holder is None:
+            toc.setdefault("chapters", [])
+            holder = toc["chapters"]
+        holder.extend(extra)
+    if "parts" in toc:  # a part whose notebooks have not run yet would break the build
+        toc["parts"] = [p for p in toc["parts"] if p["chapters"]]
+    return toc
+
+
+def build_book(root: Path = REPO_ROOT, rebuild_all: bool = False) -> Path:
+    """Jupyter Book v1 build of ``root`` into ``book/_build/html`` using the resolved toc."""
+    executed = sorted(p.stem for p in (root / EXECUTED).glob("*.ipynb")
+                      if not p.name.endswith(".failed.ipynb") and not p.name.startswith("."))
+    toc_path = root / EXECUTED / "_toc.yml"
+    text = yaml.safe_dump(resolve_toc(root, executed), sort_keys=False)
+    if not toc_path.is_file() or toc_path.read_text() != text:  # keep mtime: incremental build
+        atomic.write_text(toc_path, text)
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+           "build", str(root), "--path-output", str(root / BUILD_DIR), "--toc", str(toc_path)]
+    if rebuild_all:
+        cmd.append("--all")
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=root)
+    log = root / BUILD_DIR / "_build" / "jupyter-book.log"
+    atomic.write_text(log, proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    html = root / BUILD_DIR / "_build" / "html"
+    if proc.returncode != 0 or not (html / "index.html").is_file():
+        raise Emo3DError(f"jupyter-book build failed (exit {proc.returncode}); log: {log}\n"
+                         + (proc.stderr or proc.stdout)[-2000:])
+    return html
+
+
+def run_book(root: Path = REPO_ROOT, profile: str = "full", only: Sequence[str] | None = None,
+             build: bool = True, force: bool = False) -> Report:
+    """``emo3d book``: stale notebooks, then the HTML (built even if some notebooks failed)."""
+    report = run_notebooks(root, profile, only, force=force)
+    if build:
+        report.html_dir = build_book(root, rebuild_all=force)
+    return report

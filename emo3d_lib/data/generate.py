@@ -1,0 +1,427 @@
+"""Sharded, resumable dataset generation: texts -> faces -> MediaPipe scores, in release format.
+
+The paper's pipeline (Figure 1) is GPT-3.5 descriptions -> DALL-E images -> MediaPipe blendshape
+scores. Ours is the offline description generator -> the expression prior posing a rigged head
+with a varied identity -> offscreen render -> the same MediaPipe FaceLandmarker.
+
+Why shards: 60,000 texts and 90,000 images take minutes to hours, machines get killed, and
+several processes (or a dask cluster) should share the work. Shard ``i`` covers sample ids
+``[i * shard_size, (i + 1) * shard_size)`` and is a pure function of ``(config, i)``: every
+random step is seeded per sample id, so the bytes written do not depend on the worker, the order
+or the shard size. A shard's images are written first, its table last (both atomically); a shard
+is done exactly when its table exists. A rerun skips done shards and redoes the others, which
+rewrites identical bytes, so nothing is lost or duplicated after a kill. Final assembly reads
+the shard tables, assigns stratified splits and writes ``ROOT/data/*`` via ``schema.save_dataset``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from emo3d_lib import atomic, schema
+from emo3d_lib.data.splits import DEFAULT_FRACTIONS, assign_splits, check_fractions
+from emo3d_lib.errors import Emo3DError
+from emo3d_lib.seeding import derive_seed
+
+HEADS: tuple[str, ...] = ("builtin", "facecap")
+SHARD_DIR = "shards"
+CONFIG_NAME = "generation_config.json"
+MANIFEST_NAME = "generation_manifest.json"
+#: Image folders hold this many sample ids each, like the release's ``prompt1_images_0_1000``.
+FOLDER_BLOCK = 1000
+#: Images rendered and detected per batch inside a shard (bounds memory, not results).
+RENDER_BATCH = 32
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    """Everything that decides the bytes of a generated dataset (and nothing that does not)."""
+
+    samples: int
+    seed: int = 0
+    images_per_sample: int = 2
+    shard_size: int = 250
+    head: str = "builtin"
+    image_size: int = 256
+    jpeg_quality: int = 92
+    split_fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
+
+    def __post_init__(self) -> None:
+        _check_int("samples", self.samples, 1, 10_000_000)
+        _check_int("seed", self.seed, 0, 2**63 - 1)
+        _check_int("images_per_sample", self.images_per_sample, 0, schema.MAX_IMAGES)
+        _check_int("shard_size", self.shard_size, 1, 1_000_000)
+        _check_int("image_size", self.image_size, 64, 2048)
+        _check_int("jpeg_quality", self.jpeg_quality, 50, 100)
+        if self.head not in HEADS:
+            raise Emo3DError(f"parameter head={self.head!r} must be one of {HEADS}")
+        object.__setattr__(self, "split_fractions", check_fractions(self.split_fractions))
+
+    @property
+    def n_shards(self) -> int:
+        return -(-self.samples // self.shard_size)
+
+    def shard_range(self, shard: int) -> tuple[int, int]:
+        """Sample ids [lo, hi) of ``shard``."""
+        if not 0 <= shard < self.n_shards:
+            raise Emo3DError(f"shard {shard} out of range 0..{self.n_shards - 1}")
+        lo = shard * self.shard_size
+        return lo, min(self.samples, lo + self.shard_size)
+
+    def to_json(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["split_fractions"] = list(self.split_fractions)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> GenerationConfig:
+        d = dict(d)
+        d["split_fractions"] = tuple(d.get("split_fractions", DEFAULT_FRACTIONS))
+        return cls(**d)
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not lo <= value <= hi:
+        raise Emo3DError(f"parameter {name}={value!r} must be an integer in [{lo}, {hi}]")
+
+
+def shard_table_path(root: Path, shard: int) -> Path:
+    return Path(root) / SHARD_DIR / f"shard_{shard:05d}.parquet"
+
+
+def image_relpath(prompt_type: str, sample_id: int, k: int) -> str:
+    """Release-style path: ``{prompt_type}_images_{lo}_{hi}/{sample_id}_{k}.jpeg``."""
+    lo = (int(sample_id) // FOLDER_BLOCK) * FOLDER_BLOCK
+    return f"{prompt_type}_images_{lo}_{lo + FOLDER_BLOCK}/{int(sample_id)}_{k}.jpeg"
+
+
+# ----------------------------------------------------------------------------------------------
+# One shard (runs inside a worker process)
+# ----------------------------------------------------------------------------------------------
+_FACE_TOOLS: dict[tuple[str, int], Any] = {}
+
+
+def face_tools(head: str, size: int) -> tuple[Any, Any]:
+    """Renderer and MediaPipe extractor, created once per worker process (GL context ~0.4 s)."""
+    key = (head, size)
+    if key not in _FACE_TOOLS:
+        from emo3d_lib.face.head import load_head
+        from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
+        from emo3d_lib.face.render import FaceRenderer
+
+        _FACE_TOOLS[key] = (FaceRenderer(load_head(head), size), BlendshapeExtractor())
+    return _FACE_TOOLS[key]
+
+
+def shard_texts(config: GenerationConfig, shard: int) -> pd.DataFrame:
+    """Texts and emotion intensities of one shard from the description generator."""
+    from emo3d_lib.text.generator import generate_text_samples
+
+    lo, hi = config.shard_range(shard)
+    df = generate_text_samples(config.seed, lo, hi - lo)
+    need = ["sample_id", "prompt_type", *schema.TEXT_COLUMNS, *schema.EMOTIONS]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise Emo3DError(f"text generator output for shard {shard} lacks columns {missing}")
+    if df["sample_id"].tolist() != list(range(lo, hi)):
+        raise Emo3DError(f"text generator returned sample ids other than {lo}..{hi - 1}")
+    out = df.loc[:, need].reset_index(drop=True).copy()
+    for col in (*schema.IMAGE_COLUMNS, *schema.SCORE_COLUMNS):
+        out[col] = None
+    return out
+
+
+def image_jobs(config: GenerationConfig, table: pd.DataFrame) -> list[tuple[int, int, int]]:
+    """(row, sample_id, k) for every image of the shard, k = 1..K."""
+    k_max = config.images_per_sample
+    return [(row, int(sid), k) for row, sid in enumerate(table["sample_id"])
+            for k in range(1, k_max + 1)]
+
+
+def image_activations(config: GenerationConfig, emotions: np.ndarray, sample_id: int,
+                      k: int) -> np.ndarray:
+    """The expression prior's 52 activations for image k of a sample (seeded by sample id, k)."""
+    from emo3d_lib.face.expression_prior import sample_activations
+
+    return sample_activations(emotions[None], config.seed, sample_id, k)[0]
+
+
+def image_identity(config: GenerationConfig, sample_id: int, k: int) -> Any:
+    """The identity (face shape, pose, light, skin) of image k; each k is a different person."""
+    from emo3d_lib.face.identity import sample_identity
+
+    stream = derive_seed(config.seed, "dataset-identity")
+    return sample_identity(stream, int(sample_id) * schema.MAX_IMAGES + (k - 1))
+
+
+def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image)).save(buf, format="JPEG", quality=quality,
+                                                      optimize=False)
+    return buf.getvalue()
+
+
+def decode_jpeg(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def generate_shard(config: GenerationConfig, root: str | Path, shard: int) -> dict[str, Any]:
+    """Write shard ``shard`` (images, then its table) under ``root``; return its counts/timings.
+
+    MediaPipe reads the JPEG as written, as the paper read its DALL-E files, so the scores
+    describe exactly the image on disk.
+    """
+    root = Path(root)
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    table = shard_texts(config, shard)
+    t_text = time.perf_counter() - t0
+    jobs = image_jobs(config, table)
+    n_detected = 0
+    t_render = t_detect = 0.0
+    if jobs:
+        renderer, extractor = face_tools(config.head, config.image_size)
+        emotions = schema.emotion_matrix(table)
+        for start in range(0, len(jobs), RENDER_BATCH):
+            batch = jobs[start:start + RENDER_BATCH]
+            weights = np.stack([image_activations(config, emotions[row], sid, k)
+                                for row, sid, k in batch]).astype(np.float32)
+            identities = [image_identity(config, sid, k) for _, sid, k in batch]
+            t1 = time.perf_counter()
+            images = renderer.render(weights, identities)
+            jpegs = [encode_jpeg(img, config.jpeg_quality) for img in images]
+            t2 = time.perf_counter()
+            scores = extractor.extract(np.stack([decode_jpeg(j) for j in jpegs]))
+            t3 = time.perf_counter()
+            t_render += t2 - t1
+            t_detect += t3 - t2
+            for (row, sid, k), jpeg, score in zip(batch, jpegs, scores, strict=True):
+                rel = image_relpath(table.at[row, "prompt_type"], sid, k)
+                atomic.write_bytes(root / rel, jpeg)
+                table.at[row, f"img_{k}"] = rel
+                if score is not None:
+                    n_detected += 1
+                    table.at[row, f"blenshape_score_{k}"] = schema.format_blendshapes(score)
+    with atomic.atomic_path(shard_table_path(root, shard)) as tmp:
+        table.to_parquet(tmp, index=False)
+    return {"shard": shard, "samples": len(table), "images": len(jobs), "detected": n_detected,
+            "seconds_text": t_text, "seconds_render": t_render, "seconds_detect": t_detect,
+            "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - cpu0}
+
+
+def _shard_task(config_json: dict[str, Any], root: str, shard: int) -> dict[str, Any]:
+    """Picklable entry point for pools and dask workers."""
+    return generate_shard(GenerationConfig.from_json(config_json), root, shard)
+
+
+# ----------------------------------------------------------------------------------------------
+# Driving the shards
+# ----------------------------------------------------------------------------------------------
+def prepare_root(config: GenerationConfig, root: str | Path) -> Path:
+    """Create ``root`` and pin its config; refuse to resume a root made with another config."""
+    root = Path(root)
+    pinned = root / SHARD_DIR / CONFIG_NAME
+    if pinned.is_file():
+        try:
+            old = GenerationConfig.from_json(json.loads(pinned.read_text()))
+        except (json.JSONDecodeError, TypeError) as err:
+            raise Emo3DError(f"{pinned}: unreadable generation config ({err})") from None
+        if old != config:
+            diff = {k: (v, config.to_json()[k]) for k, v in old.to_json().items()
+                    if config.to_json()[k] != v}
+            raise Emo3DError(
+                f"{root} was generated with a different config (old, new): {diff}; "
+                "use another --out directory or delete it"
+            )
+    else:
+        atomic.write_json(pinned, config.to_json())
+    return root
+
+
+def remove_stale_temporaries(root: str | Path) -> int:
+    """Delete half-written files a killed run left (``atomic_path``'s ``.name.XXXX.tmp``)."""
+    stale = [p for p in Path(root).rglob(".*.tmp") if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
+def pending_shards(config: GenerationConfig, root: str | Path) -> list[int]:
+    """Shards whose table does not exist yet (a shard is done only when its table exists)."""
+    return [i for i in range(config.n_shards) if not shard_table_path(Path(root), i).is_file()]
+
+
+def _run_local(config: GenerationConfig, root: Path, shards: list[int],
+               workers: int) -> Iterator[dict[str, Any]]:
+    if workers <= 1 or len(shards) <= 1:
+        for shard in shards:
+            yield generate_shard(config, root, shard)
+        return
+    import multiprocessing as mp
+
+    # spawn: a forked child would inherit the parent's GL/MediaPipe state, which is not fork-safe
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(shards)), mp_context=ctx) as pool:
+        futures = [pool.submit(_shard_task, config.to_json(), str(root), s) for s in shards]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+
+
+def _run_dask(config: GenerationConfig, root: Path, shards: list[int],
+              scheduler: str) -> Iterator[dict[str, Any]]:
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    try:
+        client = Client(scheduler, timeout="20s")
+    except OSError as err:
+        raise Emo3DError(f"--scheduler {scheduler}: cannot reach dask scheduler ({err})") from None
+    with client:
+        futures = client.map(_shard_task, [config.to_json()] * len(shards),
+                             [str(root.resolve())] * len(shards), shards, pure=False)
+        for fut in dask_completed(futures):
+            yield fut.result()
+
+
+def generate_dataset(
+    config: GenerationConfig,
+    root: str | Path,
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = True,
+    on_shard: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Generate (or finish) the dataset at ``root``; return the manifest (also written as JSON).
+
+    ``workers`` processes by default (1 = in this process); a dask scheduler address sends the
+    shards to that cluster instead. Done shards are skipped, so a killed run resumes.
+    """
+    from tqdm import tqdm
+
+    _check_int("workers", workers, 1, 256)
+    root = prepare_root(config, root)
+    remove_stale_temporaries(root)
+    todo = pending_shards(config, root)
+    t0 = time.perf_counter()
+    done: list[dict[str, Any]] = []
+    runner = (_run_dask(config, root, todo, scheduler) if scheduler
+              else _run_local(config, root, todo, workers))
+    with tqdm(total=config.n_shards, initial=config.n_shards - len(todo), unit="shard",
+              desc="generate", disable=not progress) as bar:
+        for result in runner:
+            done.append(result)
+            bar.update(1)
+            if on_shard is not None:
+                on_shard(result)
+    t_shards = time.perf_counter() - t0
+    df = assemble(config, root)
+    manifest = build_manifest(config, df, done, t_shards, time.perf_counter() - t0,
+                              workers=workers, scheduler=scheduler)
+    previous = root / MANIFEST_NAME
+    history = json.loads(previous.read_text()).get("runs", []) if previous.is_file() else []
+    manifest["runs"] = [*history, manifest["run"]]  # every (resumed) run's timings, oldest first
+    atomic.write_json(previous, manifest)
+    return manifest
+
+
+def read_shards(config: GenerationConfig, root: str | Path) -> pd.DataFrame:
+    """All shard tables concatenated in sample-id order (every shard must be done)."""
+    missing = pending_shards(config, root)
+    if missing:
+        raise Emo3DError(f"{root}: shards {missing[:5]}... are not generated yet")
+    parts = [pd.read_parquet(shard_table_path(Path(root), i)) for i in range(config.n_shards)]
+    df = pd.concat(parts, ignore_index=True)
+    if df["sample_id"].tolist() != list(range(config.samples)):
+        raise Emo3DError(f"{root}: shard tables do not cover sample ids 0..{config.samples - 1}"
+                         " exactly once")
+    return df
+
+
+def assemble(config: GenerationConfig, root: str | Path) -> pd.DataFrame:
+    """Shards -> ``ROOT/data/emo3d_data.parquet`` + split CSVs; returns the frame with ``split``."""
+    df = read_shards(config, root)
+    df["split"] = assign_splits(schema.emotion_matrix(df), derive_seed(config.seed, "splits"),
+                                config.split_fractions)
+    schema.save_dataset(df, root)
+    return df
+
+
+def build_manifest(config: GenerationConfig, df: pd.DataFrame, shard_results: Iterable[dict],
+                   seconds_shards: float, seconds_total: float, *, workers: int,
+                   scheduler: str | None) -> dict[str, Any]:
+    """Config, counts (Table 1 analog), detection rate and this run's timings."""
+    results = list(shard_results)
+    n_images = int(df[list(schema.IMAGE_COLUMNS)].notna().to_numpy().sum())
+    n_faces = int(df[list(schema.SCORE_COLUMNS)].notna().to_numpy().sum())
+    n_texts = int(df[list(schema.TEXT_COLUMNS)].notna().to_numpy().sum())
+    run_images = sum(r["images"] for r in results)
+    run_samples = sum(r["samples"] for r in results)
+    return {
+        "config": config.to_json(),
+        "seed": config.seed,
+        "counts": {
+            "samples": len(df), "texts": n_texts, "images": n_images, "faces_detected": n_faces,
+            "triples": n_texts + n_images,  # the paper's Table 1 arithmetic: texts + images
+            "splits": {s: int((df["split"] == s).sum()) for s in schema.SPLITS},
+            "dominant_emotion": {str(k): int(v) for k, v in
+                                 schema.dominant_emotion(df).value_counts().items()},
+        },
+        "detection_rate": (n_faces / n_images) if n_images else None,
+        "run": {
+            "workers": workers, "scheduler": scheduler, "shards_generated": len(results),
+            "shards_total": config.n_shards, "samples_generated": run_samples,
+            "images_generated": run_images, "seconds_shards": seconds_shards,
+            "seconds_total": seconds_total,
+            "seconds_text_worker": sum(r["seconds_text"] for r in results),
+            "seconds_render_worker": sum(r["seconds_render"] for r in results),
+            "seconds_detect_worker": sum(r["seconds_detect"] for r in results),
+            "cpu_seconds": sum(r["cpu_seconds"] for r in results),
+            "samples_per_second": run_samples / seconds_shards if seconds_shards > 0 else None,
+            "images_per_second": run_images / seconds_shards if seconds_shards > 0 else None,
+        },
+    }
+
+
+def load_manifest(root: str | Path) -> dict[str, Any]:
+    path = Path(root) / MANIFEST_NAME
+    if not path.is_file():
+        raise Emo3DError(f"{path} does not exist; run `emo3d generate --out {root}` first")
+    return json.loads(path.read_text())
+
+
+def throughput(manifest: dict[str, Any]) -> dict[str, float | None]:
+    """Measured rates over every run that generated shards (a resumed dataset has several).
+
+    ``cpu_ms_per_image`` is process CPU time (all threads) per image, which does not depend on
+    how busy the machine was; the per-second rates are wall-clock and do.
+    """
+    runs = [r for r in manifest.get("runs", [manifest["run"]]) if r["shards_generated"]]
+    seconds = sum(r["seconds_shards"] for r in runs)
+    samples = sum(r["samples_generated"] for r in runs)
+    images = sum(r["images_generated"] for r in runs)
+    cpu = sum(r.get("cpu_seconds", 0.0) for r in runs)
+    return {"seconds": seconds, "samples": samples, "images": images,
+            "samples_per_second": samples / seconds if seconds else None,
+            "images_per_second": images / seconds if seconds else None,
+            "cpu_ms_per_image": 1e3 * cpu / images if images else None}

@@ -1,0 +1,4 @@
+"""The face stage: MediaPipe assets, the built-in and Face Cap heads, rendering, extraction.
+
+Heavy modules (moderngl, mediapipe, litert) are imported only by the modules that need them.
+"""

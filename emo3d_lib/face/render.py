@@ -1,0 +1,261 @@
+"""Blendshape vectors -> images of a head: offscreen OpenGL (EGL, moderngl) or pure numpy.
+
+EGL runs on Mesa llvmpipe without a display or GPU (and on a GPU when there is one). A GL
+context belongs to one process, so a ``FaceRenderer`` creates its context lazily on first use:
+build one per worker process (the dataset's process pool does) and never pass it to another.
+The numpy z-buffer backend draws the same scene, slower, where EGL is missing.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face import scene
+from emo3d_lib.face.head import Head, check_weights, load_head
+from emo3d_lib.face.identity import DEFAULT_SKIN, Identity
+
+BACKENDS = ("auto", "egl", "numpy")
+
+_VERT = """
+#version 330
+uniform mat4 mvp;
+in vec3 in_pos; in vec3 in_normal; in vec3 in_color; in vec2 in_uv;
+out vec3 v_pos; out vec3 v_normal; out vec3 v_color; out vec2 v_uv;
+void main() {
+    v_pos = in_pos; v_normal = in_normal; v_color = in_color; v_uv = in_uv;
+    gl_Position = mvp * vec4(in_pos, 1.0);
+}
+"""
+_FRAG = """
+#version 330
+uniform sampler2D tex; uniform bool use_tex; uniform vec3 tint;
+uniform vec3 light_dir; uniform float light; uniform float ambient; uniform float shininess;
+uniform vec3 eye;
+in vec3 v_pos; in vec3 v_normal; in vec3 v_color; in vec2 v_uv;
+out vec4 f_color;
+void main() {
+    vec3 albedo = v_color * tint;
+    if (use_tex) albedo *= texture(tex, v_uv).rgb;
+    vec3 n = normalize(v_normal);
+    vec3 l = normalize(light_dir);
+    float diff = max(dot(n, l), 0.0);
+    vec3 h = normalize(l + normalize(eye - v_pos));
+    float spec = shininess * pow(max(dot(n, h), 0.0), 40.0);
+    f_color = vec4(albedo * (ambient + light * diff) + vec3(spec), 1.0);
+}
+"""
+
+
+def _shade_params(part, ident: Identity) -> tuple[np.ndarray, np.ndarray]:
+    """(per-vertex base colour, tint) for a part under an identity."""
+    colors = part.colors if part.colors is not None else np.ones((len(part.vertices), 3),
+                                                                  np.float32)
+    tint = (np.asarray(ident.skin_tone, np.float32) / np.asarray(DEFAULT_SKIN, np.float32)
+            if part.tinted else np.ones(3, np.float32))
+    return colors.astype(np.float32), tint
+
+
+class _GLBackend:
+    """moderngl standalone EGL context with a 4x multisampled framebuffer."""
+
+    def __init__(self, head: Head, size: int) -> None:
+        import moderngl
+
+        try:
+            self.ctx = moderngl.create_standalone_context(backend="egl")
+        except Exception as err:  # no libEGL / no driver
+            raise Emo3DError(f"EGL context failed ({err}); use backend='numpy'") from err
+        self.size = size
+        ctx = self.ctx
+        self.prog = ctx.program(vertex_shader=_VERT, fragment_shader=_FRAG)
+        samples = min(4, ctx.max_samples)
+        self.fbo = ctx.framebuffer(
+            color_attachments=[ctx.renderbuffer((size, size), 4, samples=samples)],
+            depth_attachment=ctx.depth_renderbuffer((size, size), samples=samples))
+        self.resolve = ctx.framebuffer(color_attachments=[ctx.renderbuffer((size, size), 4)])
+        self.parts = []
+        for part in head.parts:
+            nv = len(part.vertices)
+            vbo = ctx.buffer(reserve=nv * 11 * 4, dynamic=True)
+            ibo = ctx.buffer(part.faces.astype(np.int32).tobytes())
+            vao = ctx.vertex_array(self.prog, [(vbo, "3f 3f 3f 2f", "in_pos", "in_normal",
+                                                "in_color", "in_uv")], index_buffer=ibo)
+            tex = None
+            if part.texture is not None:
+                t = np.ascontiguousarray(part.texture)
+                tex = ctx.texture((t.shape[1], t.shape[0]), 3, t.tobytes())
+                tex.build_mipmaps()
+                tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+            uv = part.uv if part.uv is not None else np.zeros((nv, 2), np.float32)
+            self.parts.append((vbo, vao, tex, uv.astype(np.float32)))
+
+    def draw(self, posed, ident: Identity, mvp: np.ndarray, dist: float) -> np.ndarray:
+        ctx, prog = self.ctx, self.prog
+        self.fbo.use()
+        ctx.enable(ctx.DEPTH_TEST)
+        self.fbo.clear(*ident.background, 1.0, depth=1.0)
+        prog["mvp"].write(np.ascontiguousarray(mvp.T).astype("f4").tobytes())
+        prog["light_dir"].value = tuple(ident.light_dir)
+        prog["light"].value = ident.light
+        prog["ambient"].value = ident.ambient
+        prog["eye"].value = (0.0, 0.0, dist)
+        for (part, wv, wn), (vbo, vao, tex, uv) in zip(posed, self.parts, strict=True):
+            colors, tint = _shade_params(part, ident)
+            vbo.write(np.concatenate([wv, wn, colors, uv], 1).astype("f4").tobytes())
+            prog["tint"].value = tuple(tint)
+            prog["shininess"].value = part.shininess
+            prog["use_tex"].value = tex is not None
+            if tex is not None:
+                tex.use(0)
+                prog["tex"].value = 0
+            vao.render()
+        ctx.copy_framebuffer(self.resolve, self.fbo)
+        raw = self.resolve.read(components=3, alignment=1)
+        img = np.frombuffer(raw, np.uint8).reshape(self.size, self.size, 3)
+        return img[::-1].copy()  # GL rows run bottom-up
+
+
+class _NumpyBackend:
+    """Per-pixel z-buffer rasterizer with the same shading (Phong, textures), no GL needed."""
+
+    def __init__(self, head: Head, size: int) -> None:
+        self.size = size
+
+    def draw(self, posed, ident: Identity, mvp: np.ndarray, dist: float) -> np.ndarray:
+        s = self.size
+        img = np.empty((s, s, 3), np.float32)
+        img[:] = ident.background
+        zbuf = np.full((s, s), np.inf, np.float32)
+        l = np.asarray(ident.light_dir, np.float32)
+        l = l / np.linalg.norm(l)
+        eye = np.array([0.0, 0.0, dist], np.float32)
+        for part, wv, wn in posed:
+            colors, tint = _shade_params(part, ident)
+            scr = scene.project(wv, mvp, s)
+            uv = part.uv if part.uv is not None else np.zeros((len(wv), 2), np.float32)
+            tex = part.texture
+            for f in part.faces:
+                p = scr[f]
+                x0, x1 = int(max(np.floor(p[:, 0].min()), 0)), int(min(np.ceil(p[:, 0].max()), s - 1))
+                y0, y1 = int(max(np.floor(p[:, 1].min()), 0)), int(min(np.ceil(p[:, 1].max()), s - 1))
+                if x1 < x0 or y1 < y0:
+                    continue
+                den = (p[1, 1] - p[2, 1]) * (p[0, 0] - p[2, 0]) + (p[2, 0] - p[1, 0]) * (
+                    p[0, 1] - p[2, 1])
+                if abs(den) < 1e-9:
+                    continue
+                xs, ys = np.meshgrid(np.arange(x0, x1 + 1) + 0.5, np.arange(y0, y1 + 1) + 0.5)
+                a = ((p[1, 1] - p[2, 1]) * (xs - p[2, 0]) + (p[2, 0] - p[1, 0]) * (ys - p[2, 1])) / den
+                b = ((p[2, 1] - p[0, 1]) * (xs - p[2, 0]) + (p[0, 0] - p[2, 0]) * (ys - p[2, 1])) / den
+                c = 1 - a - b
+                inside = (a >= 0) & (b >= 0) & (c >= 0)
+                if not inside.any():
+                    continue
+                bary = np.stack([a[inside], b[inside], c[inside]], 1)
+                z = bary @ p[:, 2]
+                yy = (ys[inside] - 0.5).astype(int)
+                xx = (xs[inside] - 0.5).astype(int)
+                front = z < zbuf[yy, xx]
+                if not front.any():
+                    continue
+                bary, z, yy, xx = bary[front], z[front], yy[front], xx[front]
+                zbuf[yy, xx] = z
+                albedo = (bary @ colors[f]) * tint
+                if tex is not None:
+                    t_uv = bary @ uv[f]
+                    ty = np.clip((t_uv[:, 1] * tex.shape[0]).astype(int), 0, tex.shape[0] - 1)
+                    tx = np.clip((t_uv[:, 0] * tex.shape[1]).astype(int), 0, tex.shape[1] - 1)
+                    albedo = albedo * tex[ty, tx] / 255.0
+                n = bary @ wn[f]
+                n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+                pos = bary @ wv[f]
+                hvec = l + (eye - pos) / np.linalg.norm(eye - pos, axis=1, keepdims=True)
+                hvec /= np.linalg.norm(hvec, axis=1, keepdims=True)
+                diff = np.clip(n @ l, 0, None)[:, None]
+                spec = part.shininess * np.clip((n * hvec).sum(1), 0, None)[:, None] ** 40
+                img[yy, xx] = albedo * (ident.ambient + ident.light * diff) + spec
+        return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+class FaceRenderer:
+    """Render batches of 52-d blendshape vectors for one head at ``size`` x ``size`` px.
+
+    ``backend``: "auto" (EGL, else numpy), "egl" or "numpy". The GL context is created on the
+    first ``render`` call, in the calling process. ``$EMO3D_RENDER_BACKEND`` overrides "auto".
+    """
+
+    def __init__(self, head: Head | str = "builtin", size: int = 256,
+                 backend: str = "auto") -> None:
+        if backend not in BACKENDS:
+            raise Emo3DError(f"backend {backend!r} is not one of {BACKENDS}")
+        if not isinstance(size, int) or not 16 <= size <= 4096:
+            raise Emo3DError(f"size must be an int in 16..4096, got {size!r}")
+        self.head = load_head(head) if isinstance(head, str) else head
+        self.size = size
+        self.requested = os.environ.get("EMO3D_RENDER_BACKEND", backend) if backend == "auto" \
+            else backend
+        self._impl: _GLBackend | _NumpyBackend | None = None
+        self._pid: int | None = None
+
+    @property
+    def backend(self) -> str:
+        """The backend in use ("egl" or "numpy"), creating it if needed."""
+        return "egl" if isinstance(self._ensure(), _GLBackend) else "numpy"
+
+    def _ensure(self) -> _GLBackend | _NumpyBackend:
+        if self._impl is None or self._pid != os.getpid():  # a forked copy needs its own context
+            if self.requested in ("auto", "egl"):
+                try:
+                    self._impl = _GLBackend(self.head, self.size)
+                except Emo3DError:
+                    if self.requested == "egl":
+                        raise
+                    self._impl = _NumpyBackend(self.head, self.size)
+            else:
+                self._impl = _NumpyBackend(self.head, self.size)
+            self._pid = os.getpid()
+        return self._impl
+
+    def render(self, weights: np.ndarray, identities: list[Identity] | None = None
+               ) -> np.ndarray:
+        """uint8 (N, size, size, 3) images; ``identities`` default to ``Identity.default()``."""
+        w = check_weights(weights)
+        if identities is None:
+            identities = [Identity.default()] * len(w)
+        if len(identities) != len(w):
+            raise Emo3DError(f"identities: got {len(identities)} for {len(w)} weight vectors")
+        impl = self._ensure()
+        out = np.empty((len(w), self.size, self.size, 3), np.uint8)
+        for i, (wi, ident) in enumerate(zip(w, identities, strict=True)):
+            mvp, dist = scene.camera(ident, self.size)
+            out[i] = impl.draw(scene.posed_parts(self.head, wi, ident), ident, mvp, dist)
+        return out
+
+    def close(self) -> None:
+        """Release the GL context (a new one is made if ``render`` is called again)."""
+        if isinstance(self._impl, _GLBackend):
+            self._impl.ctx.release()
+        self._impl = None
+
+    def __enter__(self) -> FaceRenderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def landmarks(self, weights: np.ndarray, identities: list[Identity] | None = None
+                  ) -> np.ndarray:
+        """(N, 478, 2) pixel positions of the true landmarks in the images ``render`` makes."""
+        w = check_weights(weights)
+        identities = identities or [Identity.default()] * len(w)
+        return np.stack([scene.landmarks_px(self.head, wi, ident, self.size)
+                         for wi, ident in zip(w, identities, strict=True)])
+
+
+def render_faces(weights: np.ndarray, head: str | Head = "builtin", size: int = 256,
+                 identities: list[Identity] | None = None, backend: str = "auto") -> np.ndarray:
+    """One-shot convenience: uint8 (N, size, size, 3) images of ``weights`` (N, 52)."""
+    return FaceRenderer(head, size=size, backend=backend).render(weights, identities)

@@ -1,0 +1,84 @@
+"""Geometry shared by every backend: morph, identity warp, head pose, camera, projection.
+
+Both renderers and the rig check's ceiling path go through these functions, so the landmarks
+fed to the blendshape model are exactly the projected vertices the images show.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emo3d_lib.face.head import Head, MeshPart
+from emo3d_lib.face.identity import Identity
+
+CANON_HEIGHT = 17.67  # face height of the canonical mesh; identity warps are in these units
+
+
+def rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """Head rotation (degrees): yaw about y, pitch about x (+ = chin down), roll about z."""
+    y, p, r = np.radians([yaw, pitch, roll])
+    ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return (rz @ ry @ rx).astype(np.float32)
+
+
+def to_world(head: Head, points: np.ndarray, ident: Identity) -> np.ndarray:
+    """Head-space points -> world (canonical units, face centred at the origin)."""
+    p = (points - head.face_center) * (CANON_HEIGHT / head.face_height)
+    w, h, d, jaw, chin, brow = (0.07 * np.asarray(ident.shape, np.float32))
+    y = p[:, 1:2]
+    lower = np.clip(-y / 8.0, 0, 1)
+    upper = np.clip(y / 8.0, 0, 1)
+    sx = 1 + w + jaw * lower
+    sy = 1 + h + chin * lower + brow * upper
+    p = p * np.concatenate([sx, sy, np.full_like(y, 1 + d)], axis=1)
+    return p @ rotation(ident.yaw, ident.pitch, ident.roll).T
+
+
+def camera(ident: Identity, size: int) -> tuple[np.ndarray, float]:
+    """(4x4 projection*view matrix, camera distance) for a square image of ``size`` px."""
+    f = 1.0 / np.tan(np.radians(ident.fov_deg) / 2)
+    dist = f * CANON_HEIGHT / (2 * ident.zoom)
+    near, far = dist * 0.5, dist * 2.0
+    proj = np.array([[f, 0, 0, 0], [0, f, 0, 0],
+                     [0, 0, (far + near) / (near - far), 2 * far * near / (near - far)],
+                     [0, 0, -1, 0]], np.float64)
+    view = np.eye(4)
+    span = 2 * dist / f  # visible height at the face, in world units
+    view[:3, 3] = (ident.offset[0] * span, -ident.offset[1] * span, -dist)
+    return (proj @ view).astype(np.float32), dist
+
+
+def project(world: np.ndarray, mvp: np.ndarray, size: int) -> np.ndarray:
+    """(V, 3) world -> (V, 3) pixel x, pixel y (down), NDC depth."""
+    h = np.concatenate([world, np.ones((len(world), 1), np.float32)], 1) @ mvp.T
+    ndc = h[:, :3] / h[:, 3:4]
+    return np.stack([(ndc[:, 0] * 0.5 + 0.5) * size, (0.5 - ndc[:, 1] * 0.5) * size,
+                     ndc[:, 2]], 1)
+
+
+def vertex_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted vertex normals (unit length)."""
+    fn = np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]])
+    n = np.zeros_like(v)
+    for k in range(3):
+        np.add.at(n, faces[:, k], fn)
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+
+
+def posed_parts(head: Head, weights: np.ndarray, ident: Identity
+                ) -> list[tuple[MeshPart, np.ndarray, np.ndarray]]:
+    """(part, world vertices, world normals) for one weight vector and identity."""
+    out = []
+    for part in head.parts:
+        wv = to_world(head, part.morphed(weights), ident).astype(np.float32)
+        out.append((part, wv, vertex_normals(wv, part.faces).astype(np.float32)))
+    return out
+
+
+def landmarks_px(head: Head, weights: np.ndarray, ident: Identity, size: int) -> np.ndarray:
+    """(478, 2) pixel coordinates of the head's true FaceLandmarker landmarks."""
+    mvp, _ = camera(ident, size)
+    world = to_world(head, head.landmarks(weights), ident)
+    return project(world, mvp, size)[:, :2]

@@ -1,0 +1,82 @@
+"""``emo3d train-fei`` and ``emo3d judge``: facial expression inference and the second judge."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from emo3d_lib.fei.fusion import FUSIONS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "train-fei", help="train 2D / 3D / fused facial expression inference and evaluate it",
+        description="Train emotion classifiers and regressors on the dataset's faces from 2D "
+                    "image features, the 52 MediaPipe blendshapes, or their fusion (Ig3D), "
+                    "evaluate them on the test split and save the model.")
+    p.add_argument("--data", required=True, help="dataset root (release layout)")
+    p.add_argument("--fusion", nargs="+", default=["all"], choices=[*FUSIONS, "all"],
+                   help="systems to train (default: all six)")
+    p.add_argument("--out", required=True, help="output folder (fei_model.pt, fei_results.json)")
+    p.add_argument("--features-2d", default="cnn", choices=["cnn", "clip"],
+                   help="2D features: a small CNN trained here, or the Emo3D-CLIP image tower")
+    p.add_argument("--clip-ckpt", default=None, help="Emo3D-CLIP checkpoint for --features-2d clip")
+    p.add_argument("--image-size", type=int, default=64)
+    p.add_argument("--cnn-epochs", type=int, default=12)
+    p.add_argument("--head-epochs", type=int, default=80)
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for intervals")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_train_fei)
+
+    j = subparsers.add_parser(
+        "judge", help="read the emotion of every model's generated faces with the FEI model",
+        description="Render each model's blendshapes for the metric's test prompts, read the "
+                    "emotion back with the best fusion FEI model, and compare the judge's "
+                    "model ranking with the Emo3D metric's.")
+    j.add_argument("--fei", required=True, help="fei_model.pt written by train-fei")
+    j.add_argument("--data", required=True, help="dataset root (the test prompts come from it)")
+    j.add_argument("--checkpoints", nargs="*", default=[], metavar="NAME=DIR",
+                   help="model folders written by `emo3d train`")
+    j.add_argument("--runs", default=None,
+                   help="folder searched for `emo3d train` model folders (name = sub-path)")
+    j.add_argument("--predictions", nargs="*", default=[], metavar="NAME=FILE",
+                   help="predictions files (sample_id + 52 blendshape columns)")
+    j.add_argument("--anchors", nargs="*", default=["ground-truth", "shuffled"],
+                   help="metric anchors judged beside the models")
+    j.add_argument("--metric-results", default=None,
+                   help="Emo3D metric JSON file or folder, for the rank correlation")
+    j.add_argument("--n-prompts", type=int, default=None,
+                   help="balanced test prompts (default: as in the metric results, else 1000)")
+    j.add_argument("--fusion", default=None, choices=FUSIONS,
+                   help="FEI system to judge with (default: the model's best fusion)")
+    j.add_argument("--out", required=True, help="output folder (judge_results.json)")
+    j.add_argument("--n-boot", type=int, default=1000)
+    j.add_argument("--seed", type=int, default=0)
+    j.set_defaults(func=_judge)
+
+
+def _train_fei(args: argparse.Namespace) -> int:
+    from emo3d_lib.fei.evaluate import fusion_table
+    from emo3d_lib.fei.model import FEIConfig
+    from emo3d_lib.fei.pipeline import RESULTS_NAME, train_and_evaluate
+
+    fusions = list(FUSIONS) if "all" in args.fusion else list(dict.fromkeys(args.fusion))
+    cfg = FEIConfig(features_2d=args.features_2d, clip_ckpt=args.clip_ckpt,
+                    image_size=args.image_size, cnn_epochs=args.cnn_epochs,
+                    head_epochs=args.head_epochs, seed=args.seed)
+    model, report, results = train_and_evaluate(args.data, args.out, fusions, cfg,
+                                                n_boot=args.n_boot)
+    print(fusion_table(report).to_string())
+    cmp = report.comparison
+    if cmp.get("available"):
+        print(f"best fusion {cmp['best_fusion']} vs best single {cmp['best_single']}: "
+              f"macro F1 difference {cmp['test_f1_macro_difference']:+.4f} "
+              f"[{cmp['difference_lo']:+.4f}, {cmp['difference_hi']:+.4f}] ({cmp['verdict']})")
+    print(f"wrote {Path(args.out) / RESULTS_NAME} ({results['seconds']['total']} s)")
+    return 0
+
+
+def _judge(args: argparse.Namespace) -> int:
+    from emo3d_lib.fei.judge_run import judge_command
+
+    return judge_command(args)

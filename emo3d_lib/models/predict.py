@@ -1,0 +1,109 @@
+"""Text -> 52 blendshapes from a trained checkpoint (``emo3d predict``, metric, book).
+
+Documented behaviour for inputs that break a text model:
+
+- empty or whitespace-only text: refused with ``Emo3DError`` naming the text's position;
+- text longer than the backbone's token limit: truncated to the limit, with a ``UserWarning``
+  (the limit is the tokenizer's; 256 word pieces for MiniLM, 512 for e5, 77 for OpenAI CLIP);
+- non-English text: accepted. The multilingual backbones (multilingual-mlp, emotion-xlm) are
+  built for it; English-only backbones (MiniLM/BERT, CLIP) see unfamiliar word pieces and their
+  output is unreliable, so a ``UserWarning`` is raised when most letters are outside ASCII.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emo3d_lib import schema
+from emo3d_lib.device import pick_device
+from emo3d_lib.errors import Emo3DError
+from emo3d_lib.models.backbones import check_texts
+from emo3d_lib.models.factory import create_model, predict_numpy
+from emo3d_lib.models.heads import to_blendshapes
+from emo3d_lib.models.train import CONFIG_FILE, MODEL_FILE
+
+MULTILINGUAL = ("multilingual-lm",)
+
+
+def looks_non_english(text: str) -> bool:
+    """True when most letters are outside ASCII (a non-Latin script, for example)."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isascii() for c in letters) < 0.5 * len(letters)
+
+
+@dataclass
+class Predictor:
+    """A trained baseline: ``predict(texts) -> float32 (N, 52)`` in BLENDSHAPES order."""
+
+    name: str
+    backbone: str
+    model: Any = field(repr=False)
+    encoder: Any = field(repr=False)
+    backbone_config: str
+    device: str = "cpu"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.encoder.encode_text(texts) if hasattr(self.encoder, "encode_text")
+                          else self.encoder.encode(texts, device=self.device), np.float32)
+
+    def predict(self, texts: list[str]) -> np.ndarray:
+        texts = check_texts(texts)
+        if self.backbone_config not in MULTILINGUAL:
+            odd = [i for i, t in enumerate(texts) if looks_non_english(t)]
+            if odd:
+                warnings.warn(f"text(s) {odd} look non-English; {self.backbone} is an English "
+                              "backbone, so these predictions are unreliable", stacklevel=2)
+        if not texts:
+            return np.zeros((0, schema.N_BLENDSHAPES), np.float32)
+        return to_blendshapes(predict_numpy(self.model, self.embed(texts), self.device))
+
+    def predict_named(self, texts: list[str]) -> list[dict[str, float]]:
+        return [dict(zip(schema.BLENDSHAPES, map(float, row), strict=True))
+                for row in self.predict(texts)]
+
+
+def load_predictor(checkpoint_dir: str | Path, device: str | None = None) -> Predictor:
+    """Rebuild a checkpoint written by :func:`emo3d_lib.models.train.train`."""
+    import torch
+
+    from emo3d_lib.models.backbones import create_backbone
+    from emo3d_lib.models.clip import load_clip
+
+    ckpt = Path(checkpoint_dir)
+    if not (ckpt / CONFIG_FILE).is_file() or not (ckpt / MODEL_FILE).is_file():
+        raise Emo3DError(f"checkpoint {ckpt}: expected {CONFIG_FILE} and {MODEL_FILE} "
+                         "(written by `emo3d train`)")
+    device = pick_device(device)
+    config = json.loads((ckpt / CONFIG_FILE).read_text(encoding="utf-8"))
+    state = torch.load(ckpt / MODEL_FILE, map_location="cpu", weights_only=True)
+    info = config["backbone"]
+    if info["config"] == "clip":
+        rec = info["checkpoint"]
+        path = rec if Path(rec).is_absolute() else str(ckpt / rec)
+        encoder = load_clip(path, device)
+    else:
+        encoder = create_backbone(info["config"], prefer_hub=info["name"] != _offline(info))
+        if encoder.name != info["name"]:
+            raise Emo3DError(f"checkpoint {ckpt}: trained on backbone {info['name']!r} but "
+                             f"{encoder.name!r} is what is available here")
+        if "backbone" in state:
+            encoder.model.load_state_dict(state["backbone"])
+        if hasattr(encoder, "model"):
+            encoder.model.to(device).eval()
+    model = create_model(config["model"], int(config["in_dim"]))
+    model.load_state_dict(state["head"])
+    model.to(device).eval()
+    return Predictor(config["model"]["name"], encoder.name, model, encoder, info["config"],
+                     device)
+
+
+def _offline(info: dict[str, Any]) -> str:
+    from emo3d_lib.models.registry import get_config
+
+    return get_config("backbones", info["config"])["offline_default"]["id"]

@@ -1,0 +1,222 @@
+"""Train Emo3D-CLIP: contrastive (image, description) learning with the text tower locked (LiT).
+
+Only the image tower, the text projection and the temperature learn. The locked MiniLM tower's
+pooled features are computed once and cached on disk, so an epoch costs image-tower passes only.
+Pairs come from the training split; the checkpoint kept is the best on validation
+text->image recall@10; recall@1/5/10 in both directions is reported on the test split with the
+chance level beside it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emo3d_lib.atomic import write_json
+from emo3d_lib.errors import Emo3DError
+from emo3d_lib.models import cache
+from emo3d_lib.models.clip import build_emo3d_clip, save_emo3d_clip
+from emo3d_lib.models.data import SplitTriples, TrainingData, load_images, load_training_data
+from emo3d_lib.models.registry import get_config
+from emo3d_lib.models.runtime import apply_thread_setting
+from emo3d_lib.seeding import derive_seed, seed_everything
+
+KS = (1, 5, 10)
+
+
+def text_tower_features(model: Any, tokenizer: Any, texts: list[str], batch_size: int = 128,
+                        device: str = "cpu") -> np.ndarray:
+    """Pooled outputs of the locked text transformer (before the trainable projection)."""
+    import torch
+    from tqdm.auto import tqdm
+
+    text = model.text
+    text.eval()
+    out = []
+    steps = range(0, len(texts), batch_size)
+    with torch.no_grad():
+        for i in tqdm(steps, desc="text tower", disable=len(steps) < 4, leave=False):
+            x = tokenizer(texts[i : i + batch_size]).to(device)
+            mask = (x != text.config.pad_token_id).long()
+            hidden = text.transformer(input_ids=x, attention_mask=mask)
+            out.append(text.pooler(hidden, mask).float().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, text.config.hidden_size), np.float32)
+
+
+def chance_recall(n_gallery: int, n_positive: np.ndarray, k: int) -> float:
+    """Expected recall@k of a random ranking: 1 - C(N-m, k) / C(N, k), averaged over queries."""
+    vals = []
+    for m in np.asarray(n_positive):
+        if k >= n_gallery or n_gallery - m < k:
+            vals.append(1.0)
+        else:
+            vals.append(1.0 - math.comb(n_gallery - int(m), k) / math.comb(n_gallery, k))
+    return float(np.mean(vals))
+
+
+def recall_at_k(
+    sim: np.ndarray, positive: np.ndarray, ks: tuple[int, ...] = KS
+) -> dict[str, float]:
+    """Fraction of queries (rows) with a positive gallery item (column) among their top k."""
+    order = np.argsort(-sim, axis=1, kind="stable")
+    hits = np.take_along_axis(positive, order, axis=1)
+    return {f"R@{k}": float(hits[:, :k].any(axis=1).mean()) for k in ks}
+
+
+def retrieval_sets(split: SplitTriples) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One query text per sample (its first) and the split's images, each with its sample id."""
+    _, first = np.unique(split.sample_id, return_index=True)
+    text_idx, text_sid = split.text_idx[first], split.sample_id[first]
+    _, img_first = np.unique(split.image_idx, return_index=True)
+    return text_idx, text_sid, split.image_idx[img_first], split.sample_id[img_first]
+
+
+def evaluate_retrieval(text_emb: np.ndarray, image_emb: np.ndarray, split: SplitTriples,
+                       ks: tuple[int, ...] = KS) -> dict[str, Any]:
+    """Text->image and image->text recall@k on ``split``, with chance beside each."""
+    t_idx, t_sid, i_idx, i_sid = retrieval_sets(split)
+    sim = text_emb[t_idx] @ image_emb[i_idx].T
+    pos = t_sid[:, None] == i_sid[None, :]
+    t2i = recall_at_k(sim, pos, ks)
+    i2t = recall_at_k(sim.T, pos.T, ks)
+    return {
+        "text_to_image": t2i,
+        "image_to_text": i2t,
+        "text_to_image_chance": {f"R@{k}": chance_recall(len(i_idx), pos.sum(1), k) for k in ks},
+        "image_to_text_chance": {f"R@{k}": chance_recall(len(t_idx), pos.sum(0), k) for k in ks},
+        "n_texts": int(len(t_idx)),
+        "n_images": int(len(i_idx)),
+    }
+
+
+def _image_to_texts(split: SplitTriples) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    images, first = np.unique(split.image_idx, return_index=True)
+    texts = [np.unique(split.text_idx[split.image_idx == i]) for i in images]
+    return images, texts, split.sample_id[first]
+
+
+def train_clip(
+    data: str | Path | TrainingData,
+    out_dir: str | Path,
+    *,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    lr: float | None = None,
+    seed: int = 0,
+    device: str = "cpu",
+    config: dict[str, Any] | None = None,
+    cache_dir: str | Path | None = None,
+) -> dict[str, Any]:
+    """Train Emo3D-CLIP on ``data``'s training split; write the checkpoint + metrics.json."""
+    import torch
+    import torch.nn.functional as F
+    from tqdm.auto import tqdm
+
+    t0 = time.perf_counter()
+    cfg = config or get_config("backbones", "emo3d-clip")
+    train_cfg = dict(cfg.get("train", {}))
+    epochs = int(epochs if epochs is not None else train_cfg.get("epochs", 15))
+    batch_size = int(batch_size if batch_size is not None else train_cfg.get("batch_size", 128))
+    lr = float(lr if lr is not None else train_cfg.get("lr", 2e-3))
+    for name, val in (("epochs", epochs), ("batch_size", batch_size)):
+        if val < 1:
+            raise Emo3DError(f"parameter {name}={val} must be >= 1")
+    seed_everything(seed)
+    threads = apply_thread_setting()
+    td = data if isinstance(data, TrainingData) else load_training_data(data)
+    train, val, test = td.split("train"), td.split("val"), td.split("test")
+
+    torch.manual_seed(derive_seed(seed, "emo3d-clip", "init"))
+    model, tokenizer = build_emo3d_clip(cfg)
+    model.to(device)
+    size = int(cfg["vision_cfg"]["image_size"])
+    ctx = int(cfg["context_length"])
+    feats, _ = cache.cached(f"emo3d-clip-text-tower:all-MiniLM-L6-v2:ctx{ctx}", td.texts,
+                            lambda: text_tower_features(model, tokenizer, td.texts, device=device),
+                            cache_dir)
+    pixels, _ = cache.cached(f"images-rgb{size}", [str(p) for p in td.image_paths()],
+                             lambda: load_images(td.image_paths(), size), cache_dir, np.uint8)
+    feats_t = torch.from_numpy(feats).to(device)
+
+    from emo3d_lib.models.clip import ClipModel
+
+    clip = ClipModel("Emo3D-CLIP", model, tokenizer, size, int(cfg["embed_dim"]), device)
+
+    def embed_all() -> tuple[np.ndarray, np.ndarray]:
+        model.eval()
+        with torch.no_grad():
+            t = F.normalize(model.text.proj(feats_t), dim=-1).cpu().numpy()
+        return t, clip.encode_images(pixels)
+
+    images, texts_of, sids = _image_to_texts(train)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr,
+                            weight_decay=float(train_cfg.get("weight_decay", 0.05)))
+    steps_per_epoch = max(1, math.ceil(len(images) / batch_size))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr,
+                                                total_steps=epochs * steps_per_epoch)
+    gen = torch.Generator().manual_seed(derive_seed(seed, "emo3d-clip", "batches"))
+    rng = np.random.default_rng(derive_seed(seed, "emo3d-clip", "captions"))
+    history: list[dict[str, float]] = []
+    best: tuple[float, dict[str, Any]] | None = None
+    for epoch in tqdm(range(epochs), desc="train Emo3D-CLIP"):
+        model.train()
+        model.text.eval()  # locked tower: keep its dropout off
+        order = torch.randperm(len(images), generator=gen).numpy()
+        total = 0.0
+        for b in range(steps_per_epoch):
+            sel = order[b * batch_size : (b + 1) * batch_size]
+            if len(sel) < 2:
+                continue
+            cap = np.array([texts_of[i][rng.integers(len(texts_of[i]))] for i in sel])
+            x = clip.preprocess(pixels[images[sel]])
+            shift = torch.randint(-4, 5, (2,), generator=gen).tolist()
+            x = torch.roll(x, shifts=shift, dims=(2, 3))  # small translation augmentation
+            img = F.normalize(model.encode_image(x), dim=-1)
+            txt = F.normalize(model.text.proj(feats_t[torch.from_numpy(cap).to(device)]), dim=-1)
+            logits = model.logit_scale.exp() * img @ txt.T
+            same = torch.from_numpy(sids[sel][:, None] == sids[sel][None, :]).to(device).float()
+            target = same / same.sum(1, keepdim=True)  # images of one sample share its captions
+            loss = 0.5 * (torch.sum(-target * F.log_softmax(logits, 1), 1).mean()
+                          + torch.sum(-target.T * F.log_softmax(logits.T, 1), 1).mean())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            with torch.no_grad():
+                model.logit_scale.clamp_(0, math.log(100))
+            total += float(loss.detach()) * len(sel)
+        t_emb, i_emb = embed_all()
+        val_r = evaluate_retrieval(t_emb, i_emb, val)["text_to_image"]
+        history.append({"epoch": epoch + 1, "train_loss": total / len(images),
+                        "val_text_to_image_R@10": val_r["R@10"]})
+        if best is None or val_r["R@10"] > best[0]:
+            best = (val_r["R@10"], {k: v.detach().clone() for k, v in model.state_dict().items()})
+    assert best is not None
+    model.load_state_dict(best[1])
+    t_emb, i_emb = embed_all()
+    out = Path(out_dir)
+    save_cfg = {**cfg, "display_name": "Emo3D-CLIP",
+                "train": {**train_cfg, "epochs": epochs, "batch_size": batch_size, "lr": lr,
+                          "seed": seed}}
+    save_emo3d_clip(model, save_cfg, out)
+    metrics = {
+        "backbone": "Emo3D-CLIP",
+        "text_tower": "sentence-transformers/all-MiniLM-L6-v2 (locked) + linear projection",
+        "image_tower": cfg["vision_cfg"],
+        "data": str(td.root),
+        "n_train_images": int(len(images)),
+        "history": history,
+        "best_val_text_to_image_R@10": best[0],
+        "test": evaluate_retrieval(t_emb, i_emb, test),
+        "seed": seed,
+        "device": device,
+        "torch_threads": threads,
+        "wall_time_s": time.perf_counter() - t0,
+    }
+    write_json(out / "metrics.json", metrics)
+    return metrics

@@ -1,0 +1,1 @@
+"""Text half of Emo3D: descriptions, emotion distributions, annotators, linguistic analysis."""

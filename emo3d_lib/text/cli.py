@@ -1,0 +1,54 @@
+"""``emo3d annotate`` (EmoLex agreement report) and ``emo3d analyze`` (linguistic tables)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "annotate", help="EmoLex annotator vs the dataset's emotion distributions (JSON report)"
+    )
+    p.add_argument("--data", required=True, type=Path, help="dataset root (ROOT/data/...)")
+    p.add_argument("--out", type=Path, default=None, help="write the JSON here (else stdout)")
+    p.set_defaults(func=_annotate)
+
+    p = subparsers.add_parser("analyze", help="linguistic tables per emotion class as CSV")
+    p.add_argument("--data", required=True, type=Path, help="dataset root (ROOT/data/...)")
+    p.add_argument("--out", required=True, type=Path, help="folder for the CSV tables")
+    p.add_argument("--top-n", type=int, default=10, help="rows of Tables 4-6 (default 10)")
+    p.add_argument("--no-synsets", action="store_true", help="skip WordNet Tables 5-6")
+    p.set_defaults(func=_analyze)
+
+
+def _annotate(args: argparse.Namespace) -> int:
+    from emo3d_lib.atomic import write_json
+    from emo3d_lib.schema import load_dataset
+    from emo3d_lib.text.lexicon_annotator import dataset_agreement
+    from emo3d_lib.text.linguistics import PAPER_HUMAN_AGREEMENT
+
+    df = load_dataset(args.data, check_images=False)
+    report = {"dataset": str(args.data), "annotator": "NRC EmoLex (nrclex JSON)",
+              **dataset_agreement(df), "paper_human_check": PAPER_HUMAN_AGREEMENT}
+    if args.out:
+        write_json(args.out, report)
+        print(f"annotate: dominant-emotion agreement {report['dominant_agreement']:.3f}, "
+              f"mean KL {report['mean_kl']:.3f} over {report['n']} samples -> {args.out}")
+    else:
+        json.dump(report, sys.stdout, indent=2, sort_keys=True)
+        print()
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from emo3d_lib.schema import load_dataset
+    from emo3d_lib.text.linguistics import write_tables
+
+    df = load_dataset(args.data, check_images=False)
+    paths = write_tables(df, args.out, top_n=args.top_n, synsets=not args.no_synsets)
+    for name, path in paths.items():
+        print(f"analyze: {name} -> {path}")
+    return 0

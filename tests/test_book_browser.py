@@ -1,0 +1,236 @@
+"""The built book, smoke profile: offline pages, a drawn 3D viewer whose sliders move the face.
+
+The module builds the book once (``run_book`` on a copy of the book sources under
+``data/book-test``, so the published ``book/executed`` is never touched; a second session skips
+unchanged notebooks). Headless Debian Chromium, driven by Playwright, opens every page over
+``http://127.0.0.1`` from a local ``http.server``. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emo3d_lib import paths
+from emo3d_lib.book import pipeline
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = paths.REPO_ROOT / "test-artifacts"
+SOURCES = ("_config.yml", "_toc.yml", "book/*.md", "book/*.bib", "notebooks/*.ipynb")
+pytestmark = [pytest.mark.slow]
+
+
+def sync_sources(src: Path, dst: Path) -> None:
+    """Copy the book's sources, rewriting only changed files (keeps the incremental build)."""
+    wanted: set[Path] = set()
+    for pattern in SOURCES:
+        for f in src.glob(pattern):
+            target = dst / f.relative_to(src)
+            wanted.add(target)
+            if not target.is_file() or target.read_bytes() != f.read_bytes():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(f, target)
+    for pattern in SOURCES:
+        for stale in dst.glob(pattern):
+            if stale not in wanted:
+                stale.unlink()
+
+
+@pytest.fixture(scope="module")
+def smoke_book() -> Iterator[tuple[Path, pipeline.Report, pipeline.Report, float]]:
+    """(html dir, first report, second report, seconds of the second run)."""
+    root = paths.data_root() / "book-test"
+    sync_sources(paths.REPO_ROOT, root)
+    first = pipeline.run_book(root, profile="smoke")
+    start = time.perf_counter()
+    second = pipeline.run_book(root, profile="smoke")
+    assert first.html_dir is not None
+    yield first.html_dir, first, second, time.perf_counter() - start
+
+
+def test_every_notebook_ran_and_a_second_run_skips(smoke_book) -> None:
+    _, first, second, seconds = smoke_book
+    assert first.ok, f"failed: {first.failed}; blocked: {first.blocked}"
+    assert "04_face_inspection" in first.executed + first.skipped
+    assert not second.executed and second.skipped == first.executed + first.skipped
+    assert seconds < 120, f"second run with nothing changed took {seconds:.0f} s"
+
+
+class _Refs(HTMLParser):
+    """Collects what a page loads: script src, link href (with rel), inline style urls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "script" and a.get("src"):
+            self.loads.append(("script", a["src"]))
+        elif tag == "link" and a.get("href"):
+            rel = a.get("rel", "")
+            if any(r in rel for r in ("stylesheet", "preload", "icon", "modulepreload")):
+                self.loads.append((f"link {rel}", a["href"]))
+        elif tag == "img" and a.get("src"):
+            self.loads.append(("img", a["src"]))
+
+
+EXTERNAL = re.compile(r"^(https?:)?//", re.IGNORECASE)
+CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])((?:https?:)?//[^'")\s]+)""", re.I)
+
+
+def built_pages(html: Path) -> list[Path]:
+    return sorted(p for p in html.rglob("*.html")
+                  if not {"_static", "_sources", "_images"} & set(p.relative_to(html).parts))
+
+
+def test_no_page_references_an_external_script_style_or_font(smoke_book) -> None:
+    html = smoke_book[0]
+    pages = built_pages(html)
+    assert len(pages) >= 4
+    bad = []
+    for page in pages:
+        refs = _Refs()
+        text = page.read_text(encoding="utf-8")
+        refs.feed(text)
+        bad += [(page.name, kind, url) for kind, url in refs.loads if EXTERNAL.match(url)]
+        bad += [(page.name, "css url", url) for url in CSS_URL.findall(text)]
+    for css in (html / "_static").rglob("*.css"):
+        bad += [(css.name, "css url", url) for url in CSS_URL.findall(css.read_text("utf-8"))]
+    assert not bad, bad
+    intro = (html / "book" / "intro.html").read_text(encoding="utf-8")
+    assert re.search(r'<script[^>]+src="[./]*_static/mathjax/tex-mml-chtml\.js', intro)
+    viewer_page = next(p for p in pages if p.stem.startswith("04_"))
+    text = viewer_page.read_text(encoding="utf-8")
+    assert "application/vnd.jupyter.widget-state+json" in text  # widget state is embedded
+    assert re.search(r'src="[./]*_static/widgets/html-manager/embed-amd\.js"', text)
+
+
+class _Server:
+    """``http.server`` on 127.0.0.1, a free port, in a thread; stopped by ``close``."""
+
+    def __init__(self, directory: Path) -> None:
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+        handler = functools.partial(Quiet, directory=str(directory))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser(smoke_book) -> Iterator[tuple[object, str]]:
+    if not CHROMIUM.is_file():
+        pytest.skip("Debian chromium is not installed (scripts/setup.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    server = _Server(smoke_book[0])
+    profile = tempfile.mkdtemp(prefix="emo3d-chromium-")
+    try:
+        with sync_playwright() as pw:
+            context = pw.chromium.launch_persistent_context(
+                profile, executable_path=str(CHROMIUM), headless=True,
+                viewport={"width": 1200, "height": 900},
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--no-first-run"])
+            try:
+                yield context, server.base
+            finally:
+                context.close()
+    finally:
+        server.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def open_page(context, url: str, base: str):
+    """Open ``url``; returns (page, external requests, failed requests)."""
+    page = context.new_page()
+    external: list[str] = []
+    failed: list[str] = []
+    local = ("data:", "blob:", "about:", base)
+    page.on("request", lambda r: None if r.url.startswith(local) else external.append(r.url))
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+    page.on("response", lambda r: failed.append(f"{r.url} ({r.status})") if r.status >= 400
+            else None)
+    page.goto(url, wait_until="networkidle", timeout=60_000)
+    return page, external, failed
+
+
+@pytest.mark.browser
+def test_every_page_loads_offline_with_no_failed_request(smoke_book, browser) -> None:
+    html = smoke_book[0]
+    context, base = browser
+    problems = []
+    for path in built_pages(html):
+        rel = path.relative_to(html).as_posix()
+        page, external, failed = open_page(context, base + rel, base)
+        if rel.endswith("intro.html"):  # the math is typeset by the vendored MathJax
+            page.wait_for_selector("mjx-container", timeout=30_000)
+        if page.locator(".jupyter-widgets").count() or "widget-state" in page.content():
+            page.wait_for_timeout(1500)  # widget JS requests its modules after load
+        page.close()
+        problems += [(rel, "external", u) for u in external]
+        problems += [(rel, "failed", u) for u in failed]
+    assert not problems, problems
+
+
+def _png(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), np.int16)
+
+
+@pytest.mark.browser
+def test_viewer_canvas_is_drawn_and_a_slider_moves_the_face(smoke_book, browser) -> None:
+    html = smoke_book[0]
+    context, base = browser
+    page_path = next(p for p in built_pages(html) if p.stem.startswith("04_"))
+    page, external, failed = open_page(context, base + page_path.relative_to(html).as_posix(),
+                                       base)
+    canvas = page.locator("canvas").first
+    canvas.wait_for(state="visible", timeout=60_000)
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    before_png = canvas.screenshot()
+    before = _png(before_png)
+    background = before[2, 2]
+    drawn = (np.abs(before - background).sum(axis=2) > 40).mean()
+    assert drawn > 0.05, f"canvas looks blank: {drawn:.3f} of pixels differ from the corner"
+
+    sliders = page.locator("input[type=range][data-blendshape]")
+    assert sliders.count() == 52
+    jaw = page.locator('input[type=range][data-blendshape="jawOpen"]')
+    jaw.scroll_into_view_if_needed()
+    new_value = "1" if float(jaw.input_value()) < 0.5 else "0"
+    jaw.fill(new_value)
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    after_png = canvas.screenshot()
+    after = _png(after_png)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "viewer_before.png").write_bytes(before_png)
+    (ARTIFACTS / "viewer_after_jawOpen.png").write_bytes(after_png)
+    changed = (np.abs(after - before).sum(axis=2) > 30).sum()
+    assert changed > 200, f"moving jawOpen to {new_value} changed only {changed} pixels"
+    assert not external and not failed, (external, failed)
+    page.close()
