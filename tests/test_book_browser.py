@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import io
+import json
 import re
 import shutil
 import tempfile
@@ -49,22 +50,35 @@ def sync_sources(src: Path, dst: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def smoke_book() -> Iterator[tuple[Path, pipeline.Report, pipeline.Report, float]]:
-    """(html dir, first report, second report, seconds of the second run)."""
+def smoke_book() -> Iterator[tuple[Path, pipeline.Report, pipeline.Report, float, bool]]:
+    """(html dir, first report, second report, seconds of the second run, library unchanged)."""
     root = paths.data_root() / "book-test"
     sync_sources(paths.REPO_ROOT, root)
     first = pipeline.run_book(root, profile="smoke")
+    unchanged = all(  # nobody edited a module these notebooks import since they ran
+        s["library"] == pipeline.library_hash(s["modules"])
+        for f in (root / pipeline.EXECUTED / ".stamps").glob("*.json")
+        for s in [json.loads(f.read_text())])
     start = time.perf_counter()
     second = pipeline.run_book(root, profile="smoke")
+    seconds = time.perf_counter() - start
     assert first.html_dir is not None
-    yield first.html_dir, first, second, time.perf_counter() - start
+    yield first.html_dir, first, second, seconds, unchanged
 
 
-def test_every_notebook_ran_and_a_second_run_skips(smoke_book) -> None:
-    _, first, second, seconds = smoke_book
+def test_every_notebook_ran(smoke_book) -> None:
+    first = smoke_book[1]
     assert first.ok, f"failed: {first.failed}; blocked: {first.blocked}"
     assert "04_face_inspection" in first.executed + first.skipped
-    assert not second.executed and second.skipped == first.executed + first.skipped
+
+
+def test_a_second_run_with_nothing_changed_skips(smoke_book) -> None:
+    _, first, second, seconds, unchanged = smoke_book
+    if not unchanged:
+        pytest.skip("emo3d_lib changed during the run (someone is editing): skipping is void")
+    # only what failed (or was blocked) the first time may run again
+    assert set(second.executed) <= set(first.failed) | set(first.blocked)
+    assert sorted(second.skipped) == sorted(first.executed + first.skipped)
     assert seconds < 120, f"second run with nothing changed took {seconds:.0f} s"
 
 

@@ -82,6 +82,7 @@ def test_execute_skip_rerun_and_failure(tmp_path: Path) -> None:
         "Path(runs_dir, 'up.txt').write_text(str(x))"), {"smoke": {"x": 3}})
     write_notebook(tmp_path, "02_down", (
         "from pathlib import Path\n"
+        "from emo3d_lib.schema import N_BLENDSHAPES\n"
         "value = Path(runs_dir, 'up.txt').read_text()\n"
         "print('upstream said', value)"), {"depends_on": ["01_up"]})
     write_notebook(tmp_path, "03_broken", "raise RuntimeError('deliberate failure')", {})
@@ -101,6 +102,10 @@ def test_execute_skip_rerun_and_failure(tmp_path: Path) -> None:
     assert "x = 3" in injected[0].source and "profile = \"smoke\"" in injected[0].source
     stamp = json.loads((executed / ".stamps" / "01_up.json").read_text())
     assert stamp["parameters"]["x"] == 3
+    down = json.loads((executed / ".stamps" / "02_down.json").read_text())
+    assert "emo3d_lib.schema" in down["modules"] and "emo3d_lib.book" not in down["modules"]
+    assert down["library"] == pipeline.library_hash(down["modules"])
+    assert not any("EMO3D_MODULES" in str(c.get("outputs")) for c in out.cells)  # probe removed
 
     (tmp_path / "notebooks" / "03_broken.ipynb").unlink()
     (tmp_path / "notebooks" / "04_after.ipynb").unlink()
@@ -116,6 +121,15 @@ def test_execute_skip_rerun_and_failure(tmp_path: Path) -> None:
     assert third.executed == ["01_up", "02_down"]
     out = nbformat.read(executed / "02_down.ipynb", as_version=4)
     assert "upstream said 30" in out.cells[-1].outputs[0]["text"]
+
+
+def test_library_hash_follows_the_imported_modules() -> None:
+    schema_only = pipeline.library_hash(["emo3d_lib", "emo3d_lib.schema"])
+    assert schema_only == pipeline.library_hash(["emo3d_lib.schema", "emo3d_lib"])
+    assert schema_only != pipeline.library_hash(["emo3d_lib", "emo3d_lib.errors"])
+    files = [p.name for p in pipeline._module_files("emo3d_lib.models")]
+    assert "__init__.py" in files and "lm-mlp.json" in files  # package data counts too
+    assert pipeline._module_files("emo3d_lib.no_such_module") == []
 
 
 def test_resolve_toc_expands_runs_matches_prefix_and_drops_missing(tmp_path: Path) -> None:

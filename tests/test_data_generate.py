@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,10 @@ import pytest
 from emo3d_lib import schema
 from emo3d_lib.data import cli as data_cli
 from emo3d_lib.data.generate import (
+    CONFIG_NAME,
+    SHARD_DIR,
     GenerationConfig,
+    code_fingerprint,
     generate_dataset,
     load_manifest,
     shard_table_path,
@@ -59,6 +63,23 @@ def test_rerun_skips_done_shards_and_refuses_other_config(tmp_path: Path) -> Non
                                           shard_size=10), tmp_path, workers=1, progress=False)
 
 
+def test_other_code_is_refused_unless_restart(tmp_path: Path) -> None:
+    config = GenerationConfig(samples=20, seed=4, images_per_sample=0, shard_size=10)
+    generate_dataset(config, tmp_path, workers=1, progress=False)
+    before = _bytes(tmp_path)
+    pinned = tmp_path / SHARD_DIR / CONFIG_NAME
+    stale = json.loads(pinned.read_text())
+    assert stale["code_fingerprint"] == code_fingerprint(config)
+    stale["code_fingerprint"] = "0" * 16  # as if the generator changed since
+    pinned.write_text(json.dumps(stale))
+    with pytest.raises(Emo3DError, match="code_fingerprint"):
+        generate_dataset(config, tmp_path, workers=1, progress=False)
+    manifest = generate_dataset(config, tmp_path, workers=1, progress=False, restart=True)
+    assert manifest["run"]["shards_generated"] == config.n_shards  # all regenerated
+    assert json.loads(pinned.read_text())["code_fingerprint"] == code_fingerprint(config)
+    assert _bytes(tmp_path) == before
+
+
 @pytest.mark.parametrize(("field", "value"), [
     ("samples", 0), ("images_per_sample", 5), ("head", "nope"), ("shard_size", 0),
     ("image_size", 10), ("seed", -1), ("samples", 2.5),
@@ -85,6 +106,7 @@ def test_cli_generates_text_only(tmp_path: Path, capsys: pytest.CaptureFixture[s
     (["--samples", "5", "--workers", "0"], "workers"),
     (["--samples", "5", "--split", "0.9,0.9,0.1"], "sum to 1"),
     (["--samples", "5", "--scheduler", " "], "scheduler"),
+    (["--samples", "5", "--scheduler", "bogus://host:1"], "cannot reach dask scheduler"),
 ])
 def test_cli_refuses_invalid_parameters(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                         argv: list[str], message: str) -> None:

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.canonical_mesh import canonical_mesh
 from emo3d_lib.face.head import check_weights, load_head
 from emo3d_lib.face.rig import cut_openings
-from emo3d_lib.face.canonical_mesh import canonical_mesh
 from emo3d_lib.schema import BLENDSHAPES
 
 B = BLENDSHAPES.index
@@ -69,7 +69,7 @@ def test_check_weights_rejects_bad_vectors():
     with pytest.raises(Emo3DError, match="52"):
         check_weights(np.zeros(51))
     bad = np.zeros((2, 52))
-    bad[1, 5] = np.nan
+    bad[1, 6] = np.nan
     with pytest.raises(Emo3DError, match="row 1.*cheekPuff"):
         check_weights(bad)
     with pytest.raises(Emo3DError, match="unknown head"):

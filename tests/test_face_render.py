@@ -68,19 +68,38 @@ def test_bad_input_raises(renderer):
         FaceRenderer(backend="vulkan")
 
 
-def test_forked_worker_gets_its_own_context(renderer):
-    renderer.render(_jaw(0))  # context made in this process
-    pid = os.fork()
-    if pid == 0:  # child: must build a fresh context, not reuse the parent's
-        try:
-            ok = renderer.render(_jaw(1)).shape == (1, 96, 96, 3)
-            os._exit(0 if ok else 1)
-        except BaseException:
-            os._exit(2)
-    _, status = os.waitpid(pid, 0)
-    assert os.WEXITSTATUS(status) == 0
+def _worker_render(value: float) -> tuple[int, float]:
+    """Runs in a spawned worker: one renderer per process, created there."""
+    img = FaceRenderer("builtin", size=64).render(_jaw(value))
+    return os.getpid(), float(img.mean())
+
+
+def test_renderer_per_spawned_worker(renderer):
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    local = float(FaceRenderer("builtin", size=64).render(_jaw(0.7)).mean())
+    with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        pid, remote = pool.submit(_worker_render, 0.7).result(timeout=120)
+    assert pid != os.getpid()
+    assert abs(remote - local) < 0.01  # same image in a fresh process (deterministic)
 
 
 def test_render_faces_convenience():
     img = render_faces(_jaw(0.3), size=64)
     assert img.shape == (1, 64, 64, 3)
+
+
+def test_fork_after_parent_context_fails_fast(renderer):
+    renderer.render(_jaw(0))  # this process now owns an EGL context
+    pid = os.fork()
+    if pid == 0:  # child: must refuse with Emo3DError instead of hanging in Mesa
+        try:
+            FaceRenderer("builtin", size=32, backend="egl").render(_jaw(0))
+            os._exit(3)
+        except Emo3DError as err:
+            os._exit(0 if "spawn" in str(err) else 4)
+        except BaseException:
+            os._exit(5)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

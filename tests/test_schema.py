@@ -187,3 +187,22 @@ def test_missing_dataset_and_missing_split_rows(tmp_path: Path) -> None:
 def test_score_matrix_parameter_check() -> None:
     with pytest.raises(Emo3DError, match="k=5"):
         S.score_matrix(_fixture_frame(), 5)
+
+
+def test_ids_may_restart_per_prompt_type(tmp_path: Path) -> None:
+    """(sample_id, prompt_type) is the key: the release may number each prompt type from 0."""
+    shutil.copytree(FIXTURE, tmp_path / "rel")
+    data = tmp_path / "rel" / "data"
+    full = pd.read_parquet(data / S.PARQUET_NAME)
+    full.loc[full.sample_id == 3, "sample_id"] = 0  # prompt2 sample 0 beside prompt1 sample 0
+    full.to_parquet(data / S.PARQUET_NAME)
+    test = pd.read_csv(data / "test_data.csv")
+    test["sample_id"] = 0
+    test.to_csv(data / "test_data.csv", index=False)
+    df = S.load_dataset(tmp_path / "rel")
+    zeros = df[df.sample_id == 0].set_index("prompt_type")["split"].to_dict()
+    assert zeros == {"prompt1": "train", "prompt2": "test"}
+    dup = df.copy()
+    dup.loc[dup.prompt_type == "prompt2", "sample_id"] = 2  # (2, prompt2) twice
+    with pytest.raises(Emo3DError, match=r"sample_id=2, column 'sample_id': duplicate"):
+        S.validate_frame(dup)

@@ -45,3 +45,13 @@ def test_analyze_writes_tables(tmp_path: Path) -> None:
 def test_missing_dataset_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(Emo3DError, match="no Emo3D dataset found"):
         _run(["annotate", "--data", str(tmp_path)])
+
+
+def test_emo3d_entry_point_runs_annotate(tmp_path: Path) -> None:
+    """Through the real ``emo3d`` parser (every stage registers its commands)."""
+    from emo3d_lib.cli import main
+
+    out = tmp_path / "a.json"
+    assert main(["annotate", "--data", str(FIXTURE), "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["n"] == 5
+    assert main(["annotate", "--data", str(tmp_path / "missing")]) == 2  # Emo3DError -> exit 2

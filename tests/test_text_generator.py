@@ -108,3 +108,26 @@ def test_bad_parameters(kwargs, message) -> None:
 def test_empty_range() -> None:
     df = generate_text_samples(1, 10, 0)
     assert len(df) == 0 and tuple(df.columns) == COLUMNS
+
+
+def test_every_template_renders_for_every_emotion() -> None:
+    import random
+
+    from emo3d_lib.text.generator import _render, _Subject
+
+    rng = random.Random(0)
+    for pools in V.TEMPLATES.values():
+        assert len(pools["single"]) >= 5 and len(pools["mixed"]) >= 5
+        for kind, templates in pools.items():
+            for emotion in EMOTIONS:
+                mixture = [(emotion, 0.8)] + ([("neutral", 0.2)] if kind == "mixed" else [])
+                for template in templates:
+                    text = _render(template, rng, _Subject(rng), mixture)
+                    assert "{" not in text and text[0].isupper()
+    with pytest.raises(Emo3DError, match="secondary emotion"):
+        _render("{S} {appear} {adj2}.", rng, _Subject(rng), [("fear", 0.8)])
+
+
+def test_levels() -> None:
+    assert [level_of(x) for x in (0.1, 0.4, 0.5, 0.7, 0.8, 1.0)] == [
+        "low", "low", "medium", "medium", "high", "high"]

@@ -123,3 +123,24 @@ def test_http_errors_are_reported(stub: ThreadingHTTPServer) -> None:
     with pytest.raises(Emo3DError, match="HTTP 503"):
         llm.annotate_llm(["some text"], client)
     assert len(stub.requests) == 1 + 2  # one 401, then 503 + one retry
+
+
+def test_annotate_cli_with_llm(stub: ThreadingHTTPServer, tmp_path) -> None:
+    import argparse
+    from pathlib import Path
+
+    from emo3d_lib.text import cli
+
+    parser = argparse.ArgumentParser(prog="emo3d")
+    cli.register(parser.add_subparsers(dest="command", required=True))
+    fixture = Path(__file__).parent / "data" / "emo3d_release"
+    out = tmp_path / "llm.json"
+    args = parser.parse_args(["annotate", "--data", str(fixture), "--annotator", "llm",
+                              "--limit", "2", "--out", str(out)])
+    assert args.func(args) == 0
+    report = json.loads(out.read_text())
+    assert report["n"] == 2 and "stub-gpt-3.5" in report["annotator"]
+    # stub always answers "sadness 0.9": sample 0 is sad (match), sample 1 happy (miss)
+    assert report["dominant_agreement"] == 0.5
+    assert "sk-test" not in out.read_text()
+    assert len(stub.requests) == 2

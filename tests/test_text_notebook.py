@@ -52,7 +52,7 @@ def test_notebook_runs_on_smoke_parameters(tmp_path: Path) -> None:
     executed = nbformat.read(out, as_version=4)
     text = json.dumps([c.get("outputs", []) for c in executed.cells])
     assert "Table 3." in text and "EmoLex vs offline generator" in text
-    assert "identical to this corpus" in text and "True" in text
+    assert "identical to this corpus" in text and "NO: the dataset" not in text
     report = json.loads((runs / "02_linguistic_analysis" / "emolex_agreement.json").read_text())
     assert report["n"] == smoke["agreement_samples"]
     assert 0.3 < report["dominant_agreement"] <= 1.0

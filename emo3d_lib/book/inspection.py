@@ -143,7 +143,7 @@ def figure6(rows: Sequence[str], columns: Sequence[str], images: np.ndarray,
     n_r, n_c = len(rows), len(columns)
     if images.shape[:2] != (n_r, n_c):
         raise Emo3DError(f"figure6: images grid {images.shape[:2]} != ({n_r}, {n_c})")
-    fig, axes = plt.subplots(n_r, n_c, figsize=(2.1 * n_c, 2.5 * n_r), squeeze=False)
+    fig, axes = plt.subplots(n_r, n_c, figsize=(max(2.1 * n_c, 6.0), 2.5 * n_r), squeeze=False)
     for r in range(n_r):
         for c in range(n_c):
             ax = axes[r, c]
@@ -151,7 +151,7 @@ def figure6(rows: Sequence[str], columns: Sequence[str], images: np.ndarray,
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
-                ax.set_title(columns[c], fontsize=9)
+                ax.set_title(wrap(columns[c], 16), fontsize=9)
         axes[r, 0].set_ylabel(rows[r], fontsize=8, rotation=0, ha="right", va="center",
                               labelpad=8)
     fig.suptitle(title, fontsize=10)

@@ -4,7 +4,9 @@ Each ``notebooks/NN_name.ipynb`` declares in its metadata ``emo3d``: ``depends_o
 notebook stems), ``smoke`` (parameter overrides for the smoke profile) and optionally ``runs``
 (a list of parameter overrides, one executed copy each, e.g. one ``03_training`` per model).
 An executed copy is skipped when its *inputs* are unchanged: the notebook file, its parameters,
-a hash of the library source and the stamps of the upstream copies it depends on. Executed copies
+the stamps of the upstream copies it depends on, and the source of the ``emo3d_lib`` modules it
+imported last time (a probe cell appended at execution lists them; it is removed from the output),
+so editing one stage re-runs only the notebooks that use it. Executed copies
 go to ``book/executed/`` (atomically; a failed run leaves ``NAME.failed.ipynb`` beside it); the
 book is then built with Jupyter Book v1 from a table of contents resolved against what exists.
 """
@@ -39,6 +41,9 @@ BUILD_DIR = Path("book")  # jupyter-book --path-output: the HTML lands in book/_
 _NOT_RESULT_SOURCES = {"book/pipeline.py", "book/cli.py", "book/vendor_js.py",
                        "book/sphinx_ext.py"}
 _STEM = re.compile(r"^\d\d_[A-Za-z0-9_]+$")
+_DATA_SUFFIXES = {".json", ".txt", ".csv", ".js", ".css"}
+_PROBE = "EMO3D_MODULES="
+_PROBE_TAG = "emo3d-module-probe"
 
 
 @dataclass(frozen=True)
@@ -140,17 +145,27 @@ def plan(root: Path = REPO_ROOT, profile: str = "full",
     return out
 
 
-def library_hash() -> str:
-    """Hash of the library source the kernels import (orchestration modules excluded)."""
-    lib = REPO_ROOT / "emo3d_lib"
+def _module_files(module: str) -> list[Path]:
+    """Source files of one imported ``emo3d_lib`` module; a package adds its data files."""
+    rel = Path(*module.split("."))
+    init = REPO_ROOT / rel / "__init__.py"
+    if init.is_file():  # a package: its __init__ and its data files (configs, word lists...)
+        data = [f for f in (REPO_ROOT / rel).rglob("*")
+                if f.is_file() and f.suffix in _DATA_SUFFIXES and "__pycache__" not in f.parts]
+        return [init, *sorted(data)]
+    single = (REPO_ROOT / rel).with_suffix(".py")
+    return [single] if single.is_file() else []
+
+
+def library_hash(modules: Iterable[str]) -> str:
+    """Hash of the library source a notebook imported (recorded when it last ran)."""
     digest = hashlib.sha256()
-    for path in sorted(lib.rglob("*")):
-        rel = path.relative_to(lib).as_posix()
-        if not path.is_file() or "__pycache__" in rel or rel in _NOT_RESULT_SOURCES:
-            continue
-        if path.suffix not in {".py", ".json", ".txt", ".csv", ".js", ".css"}:
-            continue
-        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    for module in sorted(set(modules)):
+        for path in _module_files(module):
+            rel = path.relative_to(REPO_ROOT).as_posix()
+            if rel.removeprefix("emo3d_lib/") in _NOT_RESULT_SOURCES:
+                continue
+            digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -158,13 +173,11 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def input_key(execution: Execution, root: Path, lib_hash: str,
-              upstream: dict[str, str]) -> str:
-    """What decides whether an executed copy is stale."""
+def input_key(execution: Execution, root: Path, upstream: dict[str, str]) -> str:
+    """Notebook, parameters and upstream stamps; the library is checked by ``library_hash``."""
     payload = {
         "notebook": _sha(root / "notebooks" / f"{execution.notebook}.ipynb"),
         "parameters": execution.parameters,
-        "library": lib_hash,
         "upstream": upstream,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -184,6 +197,36 @@ def read_stamp(root: Path, name: str) -> dict[str, Any] | None:
         return None
 
 
+def _with_module_probe(src: Path) -> Any:
+    """The notebook plus a last cell that reports which emo3d_lib modules the kernel imported."""
+    nb = nbformat.read(src, as_version=4)
+    probe = nbformat.v4.new_code_cell(
+        "import sys as _s, json as _j\n"
+        f"print({_PROBE!r} + _j.dumps(sorted(m for m in _s.modules "
+        "if m == 'emo3d_lib' or m.startswith('emo3d_lib.'))))")
+    probe.metadata["tags"] = [_PROBE_TAG]
+    nb.cells.append(probe)
+    return nb
+
+
+def _pop_module_probe(path: Path) -> list[str]:
+    """Remove the probe cell from the executed notebook; return the modules it printed."""
+    nb = nbformat.read(path, as_version=4)
+    modules: list[str] = []
+    kept = []
+    for cell in nb.cells:
+        if _PROBE_TAG not in cell.get("metadata", {}).get("tags", []):
+            kept.append(cell)
+            continue
+        for out in cell.get("outputs", []):
+            for line in str(out.get("text", "")).splitlines():
+                if line.startswith(_PROBE):
+                    modules = json.loads(line[len(_PROBE):])
+    nb.cells = kept
+    nbformat.write(nb, path)
+    return modules
+
+
 def execute(execution: Execution, root: Path, key: str) -> float:
     """Run one notebook with papermill into ``book/executed/NAME.ipynb`` (atomically)."""
     import papermill
@@ -196,9 +239,10 @@ def execute(execution: Execution, root: Path, key: str) -> float:
     tmp.parent.mkdir(parents=True, exist_ok=True)
     try:
         papermill.execute_notebook(
-            str(src), str(tmp), parameters=execution.parameters, kernel_name="python3",
-            cwd=str(src.parent), progress_bar=False, log_output=False,
+            _with_module_probe(src), str(tmp), parameters=execution.parameters,
+            kernel_name="python3", cwd=str(src.parent), progress_bar=False, log_output=False,
         )
+        modules = _pop_module_probe(tmp)
         os.replace(tmp, target)  # atomic: a reader never sees a half-written copy
     except Exception as err:
         if tmp.exists():
@@ -211,10 +255,18 @@ def execute(execution: Execution, root: Path, key: str) -> float:
     seconds = time.perf_counter() - start
     atomic.write_json(_stamp_path(root, execution.name), {
         "key": key, "executed_sha": _sha(target), "parameters": execution.parameters,
+        "modules": modules, "library": library_hash(modules),
         "seconds": round(seconds, 2), "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                 time.gmtime()),
     })
     return seconds
+
+
+def is_fresh(stamp: dict[str, Any] | None, key: str, target: Path) -> bool:
+    """Same inputs, same library modules as last time, executed copy untouched."""
+    return bool(stamp and stamp.get("key") == key and target.is_file()
+                and stamp.get("executed_sha") == _sha(target)
+                and "modules" in stamp and stamp.get("library") == library_hash(stamp["modules"]))
 
 
 def run_notebooks(root: Path = REPO_ROOT, profile: str = "full",
@@ -222,7 +274,6 @@ def run_notebooks(root: Path = REPO_ROOT, profile: str = "full",
                   keep_going: bool = True) -> Report:
     """Execute what is stale, in dependency order; a failure blocks its dependents only."""
     executions = plan(root, profile, only)
-    lib_hash = library_hash()
     report = Report()
     by_notebook: dict[str, list[str]] = {}
     for e in plan(root, profile):
@@ -243,11 +294,9 @@ def run_notebooks(root: Path = REPO_ROOT, profile: str = "full",
             for name in by_notebook[dep]:
                 stamp = read_stamp(root, name)
                 upstream[name] = f"{stamp['key']}:{stamp['executed_sha']}" if stamp else "missing"
-        key = input_key(execution, root, lib_hash, upstream)
-        stamp = read_stamp(root, execution.name)
+        key = input_key(execution, root, upstream)
         target = root / EXECUTED / f"{execution.name}.ipynb"
-        if (not force and stamp and stamp.get("key") == key
-                and target.is_file() and stamp.get("executed_sha") == _sha(target)):
+        if not force and is_fresh(read_stamp(root, execution.name), key, target):
             report.skipped.append(execution.name)
             continue
         try:
@@ -268,7 +317,7 @@ def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
 
     An entry matches the copies of the notebook whose stem is ``X`` or shares its ``NN_`` prefix,
     so the toc survives a renamed notebook; entries with no executed copy are dropped and
-    executed copies no entry names are appended to the last part that holds notebooks.
+    executed copies no entry names are appended to the first part that lists notebooks.
     """
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     names = sorted(executed_names)
@@ -295,16 +344,12 @@ def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
             out.append(item)
         return out
 
-    holder: list[dict[str, Any]] | None = None
-    fallback: list[dict[str, Any]] | None = None
+    holder: list[dict[str, Any]] | None = None  # the first part that lists notebooks
     for part in toc.get("parts", []):
         declared = any(str(c.get("file", "")).startswith(prefix) for c in part.get("chapters", []))
         part["chapters"] = expand(part.get("chapters", []))
-        if declared:
-            fallback = part["chapters"]
-            if any(str(c.get("file", "")).startswith(prefix) for c in part["chapters"]):
-                holder = part["chapters"]
-    holder = holder if holder is not None else fallback
+        if declared and holder is None:
+            holder = part["chapters"]
     if "chapters" in toc:
         toc["chapters"] = expand(toc["chapters"])
         holder = holder or toc["chapters"]

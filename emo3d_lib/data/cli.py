@@ -38,6 +38,8 @@ def register(subparsers: Any) -> None:
     gen.add_argument("--image-size", type=int, default=256, help="rendered image side, px")
     gen.add_argument("--split", type=_split_fractions, default=(0.8, 0.1, 0.1),
                      help="train,val,test fractions (default 0.8,0.1,0.1)")
+    gen.add_argument("--restart", action="store_true",
+                     help="regenerate from scratch if --out was made with another config or code")
     gen.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     gen.set_defaults(func=_generate)
 
@@ -63,7 +65,7 @@ def _generate(args: argparse.Namespace) -> int:
     if args.scheduler is not None and not args.scheduler.strip():
         raise Emo3DError("parameter --scheduler is empty; give an address like tcp://host:8786")
     manifest = generate_dataset(config, args.out, workers=args.workers, scheduler=args.scheduler,
-                                progress=not args.no_progress)
+                                progress=not args.no_progress, restart=args.restart)
     print(json.dumps({"out": str(args.out), "counts": manifest["counts"],
                       "detection_rate": manifest["detection_rate"],
                       "seconds_total": round(manifest["run"]["seconds_total"], 2)}, indent=2))

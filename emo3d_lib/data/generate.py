@@ -232,25 +232,78 @@ def _shard_task(config_json: dict[str, Any], root: str, shard: int) -> dict[str,
 # ----------------------------------------------------------------------------------------------
 # Driving the shards
 # ----------------------------------------------------------------------------------------------
-def prepare_root(config: GenerationConfig, root: str | Path) -> Path:
-    """Create ``root`` and pin its config; refuse to resume a root made with another config."""
+#: Source that decides a dataset's bytes besides its config: a change here makes a root stale.
+_TEXT_CODE = ("text/generator.py", "text/vocabulary.py")
+_FACE_CODE = ("face",)  # the whole face package: head, rig, renderer, identity, prior, extractor
+_SHARED_CODE = ("schema.py", "seeding.py", "data/generate.py")
+_PACKAGES = ("numpy", "pandas", "pyarrow", "pillow", "mediapipe", "moderngl")
+
+
+def code_fingerprint(config: GenerationConfig) -> str:
+    """Hash of the source files and package versions that shape this config's output.
+
+    Resuming a root with other code would silently mix old and new shards (e.g. after the rig
+    was recalibrated); the fingerprint is pinned beside the config and compared on every run.
+    Text-only datasets do not depend on the face code.
+    """
+    import hashlib
+    from importlib import metadata
+
+    pkg = Path(__file__).resolve().parent.parent
+    parts = [*_TEXT_CODE, *_SHARED_CODE] + (list(_FACE_CODE) if config.images_per_sample else [])
+    files: list[Path] = []
+    for part in parts:
+        path = pkg / part
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(path.relative_to(pkg).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in _PACKAGES[: None if config.images_per_sample else 3]:
+        try:
+            digest.update(f"{name}=={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}==absent".encode())
+    return digest.hexdigest()[:16]
+
+
+def prepare_root(config: GenerationConfig, root: str | Path, *, restart: bool = False) -> Path:
+    """Create ``root`` and pin its config and code fingerprint.
+
+    A root made with another config or other code is refused, or wiped and started again when
+    ``restart`` is true (only the files generation writes are removed).
+    """
     root = Path(root)
     pinned = root / SHARD_DIR / CONFIG_NAME
+    want = {**config.to_json(), "code_fingerprint": code_fingerprint(config)}
     if pinned.is_file():
         try:
-            old = GenerationConfig.from_json(json.loads(pinned.read_text()))
+            old = json.loads(pinned.read_text())
+            GenerationConfig.from_json({k: v for k, v in old.items() if k != "code_fingerprint"})
         except (json.JSONDecodeError, TypeError) as err:
             raise Emo3DError(f"{pinned}: unreadable generation config ({err})") from None
-        if old != config:
-            diff = {k: (v, config.to_json()[k]) for k, v in old.to_json().items()
-                    if config.to_json()[k] != v}
+        diff = {k: (old.get(k), v) for k, v in want.items() if old.get(k) != v}
+        if diff and not restart:
             raise Emo3DError(
-                f"{root} was generated with a different config (old, new): {diff}; "
-                "use another --out directory or delete it"
+                f"{root} was generated with a different config or code (old, new): {diff}; "
+                "rerun with --restart to regenerate it, or use another --out directory"
             )
-    else:
-        atomic.write_json(pinned, config.to_json())
+        if diff:
+            clear_root(root)
+    if not pinned.is_file():
+        atomic.write_json(pinned, want)
     return root
+
+
+def clear_root(root: str | Path) -> None:
+    """Remove what generation wrote under ``root`` (shards, data tables, image folders)."""
+    import shutil
+
+    root = Path(root)
+    for path in [root / SHARD_DIR, root / "data", *root.glob("*_images_*_*")]:
+        if path.is_dir():
+            shutil.rmtree(path)
+    (root / MANIFEST_NAME).unlink(missing_ok=True)
 
 
 def remove_stale_temporaries(root: str | Path) -> int:
@@ -294,7 +347,7 @@ def _run_dask(config: GenerationConfig, root: Path, shards: list[int],
 
     try:
         client = Client(scheduler, timeout="20s")
-    except OSError as err:
+    except (OSError, ValueError, TypeError) as err:
         raise Emo3DError(f"--scheduler {scheduler}: cannot reach dask scheduler ({err})") from None
     with client:
         futures = client.map(_shard_task, [config.to_json()] * len(shards),
@@ -310,17 +363,19 @@ def generate_dataset(
     workers: int = 2,
     scheduler: str | None = None,
     progress: bool = True,
+    restart: bool = False,
     on_shard: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Generate (or finish) the dataset at ``root``; return the manifest (also written as JSON).
 
     ``workers`` processes by default (1 = in this process); a dask scheduler address sends the
-    shards to that cluster instead. Done shards are skipped, so a killed run resumes.
+    shards to that cluster instead. Done shards are skipped, so a killed run resumes; a root
+    generated with another config or code is refused unless ``restart`` (then regenerated).
     """
     from tqdm import tqdm
 
     _check_int("workers", workers, 1, 256)
-    root = prepare_root(config, root)
+    root = prepare_root(config, root, restart=restart)
     remove_stale_temporaries(root)
     todo = pending_shards(config, root)
     t0 = time.perf_counter()

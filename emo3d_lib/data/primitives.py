@@ -153,7 +153,8 @@ def generate_primitives(out: str | Path, *, seed: int = 0, words_per_emotion: in
         raise Emo3DError(f"parameter head={head!r} must be one of {HEADS}")
     out = Path(out)
     request = {"seed": seed, "words_per_emotion": words_per_emotion, "head": head,
-               "image_size": image_size, "jpeg_quality": jpeg_quality}
+               "image_size": image_size, "jpeg_quality": jpeg_quality,
+               "code_fingerprint": _code_fingerprint()}
     done = out / PRIMITIVES_MANIFEST
     if not overwrite and done.is_file() and (out / "data" / PRIMITIVES_CSV).is_file():
         previous = json.loads(done.read_text())
@@ -193,6 +194,16 @@ def generate_primitives(out: str | Path, *, seed: int = 0, words_per_emotion: in
                "seconds": time.perf_counter() - t0}
     atomic.write_json(done, summary)
     return summary
+
+
+def _code_fingerprint() -> str:
+    """The dataset's face-code fingerprint plus this module: a change re-renders the set."""
+    import hashlib
+
+    from emo3d_lib.data.generate import GenerationConfig, code_fingerprint
+
+    face = code_fingerprint(GenerationConfig(samples=1, images_per_sample=1))
+    return hashlib.sha256(face.encode() + Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def load_primitives(out: str | Path) -> pd.DataFrame:

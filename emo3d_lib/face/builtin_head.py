@@ -35,17 +35,27 @@ IRIS_ANGLE = np.radians(27.0)
 PUPIL_ANGLE = np.radians(11.0)
 GAZE_DEG = {"Up": 22.0, "Down": 22.0, "In": 28.0, "Out": 28.0}
 TEX = 512
+LOWER_LID = ((90, 60, 50), 4)  # colour and width (texels) of the lower lash line
 #: neutral corrections of the canonical mesh (cm): lid opening, iris height, inner brow drop
 NEUTRAL = {"lid_up": 0.35, "lid_down": 0.05, "iris_up": 0.1, "brow_in": 0.0, "lip_close": 0.37}
 
 
-def load_gains() -> dict[str, float]:
-    """Calibrated per-channel gains shipped with the package (1.0 where absent)."""
+def _load_calibration() -> dict:
     try:
         text = resources.files("emo3d_lib.face").joinpath(GAINS_FILE).read_text()
     except FileNotFoundError:
         return {}
-    return {k: float(v) for k, v in json.loads(text)["gains"].items()}
+    return json.loads(text)
+
+
+def load_gains() -> dict[str, float]:
+    """Calibrated per-channel gains shipped with the package (1.0 where absent)."""
+    return {k: float(v) for k, v in _load_calibration().get("gains", {}).items()}
+
+
+def load_curves() -> dict[str, float]:
+    """Calibrated per-channel response exponents (1.0 = linear where absent)."""
+    return {k: float(v) for k, v in _load_calibration().get("curves", {}).items()}
 
 
 def _neutral_correction(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -89,7 +99,7 @@ def _paint_skin(uv: np.ndarray) -> np.ndarray:
     for lid in (lm.LEFT_EYE_UPPER, lm.RIGHT_EYE_UPPER):
         d.line(poly(lid), fill=(40, 28, 24), width=5)
     for lid in (lm.LEFT_EYE_LOWER, lm.RIGHT_EYE_LOWER):
-        d.line(poly(lid), fill=(150, 100, 85), width=2)
+        d.line(poly(lid), fill=LOWER_LID[0], width=LOWER_LID[1])
     for nostril in ((98, 97, 2, 326, 327), ):  # a soft shadow under the nose tip
         d.line(poly(nostril), fill=(150, 100, 85), width=3)
     img = img.filter(ImageFilter.GaussianBlur(1.5))
@@ -220,10 +230,12 @@ def _mouth_parts(skin: np.ndarray, gains: dict[str, float]) -> tuple[MeshPart, M
     return cavity, teeth
 
 
-def build_builtin_head(gains: dict[str, float] | None = None) -> Head:
-    """Assemble the built-in head; ``gains`` overrides the calibrated per-channel gains."""
+def build_builtin_head(gains: dict[str, float] | None = None,
+                       curves: dict[str, float] | None = None) -> Head:
+    """Assemble the built-in head; ``gains``/``curves`` override the calibrated ones."""
     mesh = canonical_mesh()
     gains = load_gains() if gains is None else gains
+    curves = load_curves() if curves is None else curves
     faces = cut_openings(mesh.vertices, mesh.faces)
     v = _neutral_correction(mesh.vertices, faces)
     dist = geodesic(v, faces, list(range(len(v))))
@@ -242,5 +254,6 @@ def build_builtin_head(gains: dict[str, float] | None = None) -> Head:
     refs[468:473] = [(2, n_eye + k) for k in range(5)]  # right iris on eyeRight (part 2)
     refs[473:478] = [(1, n_eye + k) for k in range(5)]  # left iris on eyeLeft (part 1)
     lo, hi = v.min(0), v.max(0)
-    return Head(name="builtin", parts=parts, credit=CREDIT, landmark_refs=refs,
+    curve = np.array([curves.get(n, 1.0) for n in BLENDSHAPES], np.float32)
+    return Head(name="builtin", parts=parts, credit=CREDIT, landmark_refs=refs, curve=curve,
                 face_center=((lo + hi) / 2).astype(np.float32), face_height=float(hi[1] - lo[1]))

@@ -88,9 +88,7 @@ def canonical_mesh() -> CanonicalMesh:
     floats: list[np.ndarray] = []
     indices: list[int] = []
     for f, w, p in parse_fields(mesh_msgs[0]):  # type: ignore[arg-type]
-        if f == 3 and w == 2:
-            floats.append(np.frombuffer(p, "<f4"))  # type: ignore[arg-type]
-        elif f == 3 and w == 5:
+        if f == 3 and w == 2 or f == 3 and w == 5:
             floats.append(np.frombuffer(p, "<f4"))  # type: ignore[arg-type]
         elif f == 4 and w == 2:
             indices.extend(_packed_varints(p))  # type: ignore[arg-type]

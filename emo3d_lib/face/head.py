@@ -51,6 +51,16 @@ class Head:
     #: centre (3,) and size of the face in head units; the camera frames this box.
     face_center: np.ndarray = field(default_factory=lambda: np.zeros(3, np.float32))
     face_height: float = 18.0
+    #: per-channel response exponents (52,): a morph plays ``w ** curve`` (None = linear).
+    #: Calibrated against MediaPipe, whose readout has a dead zone for small deformations.
+    curve: np.ndarray | None = None
+
+    def effective_weights(self, weights: np.ndarray) -> np.ndarray:
+        """Morph influences for blendshape weights (apply before driving morph targets)."""
+        w = np.asarray(weights, np.float32)
+        if self.curve is None:
+            return w
+        return (np.sign(w) * np.abs(w) ** self.curve).astype(np.float32)
 
     def part(self, name: str) -> MeshPart:
         for p in self.parts:
@@ -63,10 +73,11 @@ class Head:
         if self.landmark_refs is None:
             raise Emo3DError(f"head {self.name!r} has no MediaPipe landmark correspondence")
         out = np.empty((len(self.landmark_refs), 3), np.float32)
+        eff = self.effective_weights(weights)
         for pi, part in enumerate(self.parts):
             sel = self.landmark_refs[:, 0] == pi
             if sel.any():
-                out[sel] = part.morphed(weights)[self.landmark_refs[sel, 1]]
+                out[sel] = part.morphed(eff)[self.landmark_refs[sel, 1]]
         return out
 
 

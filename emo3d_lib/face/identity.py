@@ -28,7 +28,7 @@ class Identity:
     yaw: float = 0.0
     pitch: float = 0.0
     roll: float = 0.0
-    light_dir: tuple[float, float, float] = (0.25, 0.35, 1.0)
+    light_dir: tuple[float, float, float] = (0.0, 0.35, 1.0)  # frontal: symmetric face
     light: float = 0.75
     ambient: float = 0.35
     fov_deg: float = 25.0

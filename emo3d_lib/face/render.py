@@ -18,6 +18,9 @@ from emo3d_lib.face.head import Head, check_weights, load_head
 from emo3d_lib.face.identity import DEFAULT_SKIN, Identity
 
 BACKENDS = ("auto", "egl", "numpy")
+#: pid of the process that created an EGL context. Mesa's EGL hangs in a *forked* child of a
+#: process that already made one, so such a child gets a clear error instead of a deadlock.
+_GL_PID: int | None = None
 
 _VERT = """
 #version 330
@@ -64,10 +67,17 @@ class _GLBackend:
     def __init__(self, head: Head, size: int) -> None:
         import moderngl
 
+        global _GL_PID
+        if _GL_PID is not None and os.getpid() != _GL_PID:
+            raise Emo3DError(
+                f"an EGL context was created in parent process {_GL_PID} before this process "
+                "was forked; EGL would hang here. Start workers with the 'spawn' method (or "
+                "render nothing in the parent before forking).")
         try:
             self.ctx = moderngl.create_standalone_context(backend="egl")
         except Exception as err:  # no libEGL / no driver
             raise Emo3DError(f"EGL context failed ({err}); use backend='numpy'") from err
+        _GL_PID = os.getpid()
         self.size = size
         ctx = self.ctx
         self.prog = ctx.program(vertex_shader=_VERT, fragment_shader=_FRAG)
@@ -129,8 +139,8 @@ class _NumpyBackend:
         img = np.empty((s, s, 3), np.float32)
         img[:] = ident.background
         zbuf = np.full((s, s), np.inf, np.float32)
-        l = np.asarray(ident.light_dir, np.float32)
-        l = l / np.linalg.norm(l)
+        light = np.asarray(ident.light_dir, np.float32)
+        light = light / np.linalg.norm(light)
         eye = np.array([0.0, 0.0, dist], np.float32)
         for part, wv, wn in posed:
             colors, tint = _shade_params(part, ident)
@@ -139,8 +149,10 @@ class _NumpyBackend:
             tex = part.texture
             for f in part.faces:
                 p = scr[f]
-                x0, x1 = int(max(np.floor(p[:, 0].min()), 0)), int(min(np.ceil(p[:, 0].max()), s - 1))
-                y0, y1 = int(max(np.floor(p[:, 1].min()), 0)), int(min(np.ceil(p[:, 1].max()), s - 1))
+                x0 = int(max(np.floor(p[:, 0].min()), 0))
+                x1 = int(min(np.ceil(p[:, 0].max()), s - 1))
+                y0 = int(max(np.floor(p[:, 1].min()), 0))
+                y1 = int(min(np.ceil(p[:, 1].max()), s - 1))
                 if x1 < x0 or y1 < y0:
                     continue
                 den = (p[1, 1] - p[2, 1]) * (p[0, 0] - p[2, 0]) + (p[2, 0] - p[1, 0]) * (
@@ -148,8 +160,9 @@ class _NumpyBackend:
                 if abs(den) < 1e-9:
                     continue
                 xs, ys = np.meshgrid(np.arange(x0, x1 + 1) + 0.5, np.arange(y0, y1 + 1) + 0.5)
-                a = ((p[1, 1] - p[2, 1]) * (xs - p[2, 0]) + (p[2, 0] - p[1, 0]) * (ys - p[2, 1])) / den
-                b = ((p[2, 1] - p[0, 1]) * (xs - p[2, 0]) + (p[0, 0] - p[2, 0]) * (ys - p[2, 1])) / den
+                dx, dy = xs - p[2, 0], ys - p[2, 1]
+                a = ((p[1, 1] - p[2, 1]) * dx + (p[2, 0] - p[1, 0]) * dy) / den
+                b = ((p[2, 1] - p[0, 1]) * dx + (p[0, 0] - p[2, 0]) * dy) / den
                 c = 1 - a - b
                 inside = (a >= 0) & (b >= 0) & (c >= 0)
                 if not inside.any():
@@ -172,9 +185,9 @@ class _NumpyBackend:
                 n = bary @ wn[f]
                 n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
                 pos = bary @ wv[f]
-                hvec = l + (eye - pos) / np.linalg.norm(eye - pos, axis=1, keepdims=True)
+                hvec = light + (eye - pos) / np.linalg.norm(eye - pos, axis=1, keepdims=True)
                 hvec /= np.linalg.norm(hvec, axis=1, keepdims=True)
-                diff = np.clip(n @ l, 0, None)[:, None]
+                diff = np.clip(n @ light, 0, None)[:, None]
                 spec = part.shininess * np.clip((n * hvec).sum(1), 0, None)[:, None] ** 40
                 img[yy, xx] = albedo * (ident.ambient + ident.light * diff) + spec
         return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
@@ -210,8 +223,8 @@ class FaceRenderer:
             if self.requested in ("auto", "egl"):
                 try:
                     self._impl = _GLBackend(self.head, self.size)
-                except Emo3DError:
-                    if self.requested == "egl":
+                except Emo3DError as err:
+                    if self.requested == "egl" or "forked" in str(err):
                         raise
                     self._impl = _NumpyBackend(self.head, self.size)
             else:

@@ -246,9 +246,9 @@ def _funnel(c: RigContext) -> np.ndarray:
     v = c.vertices
     a = {}
     for i in lm.LIPS_UPPER_OUTER + lm.LIPS_UPPER_INNER:
-        a[i] = np.array([-0.3 * v[i, 0] / 2.5, 0.25, 0.5])
+        a[i] = np.array([-0.2 * v[i, 0] / 2.5, 0.45, 0.35])
     for i in lm.LIPS_LOWER_OUTER + lm.LIPS_LOWER_INNER:
-        a[i] = np.array([-0.3 * v[i, 0] / 2.5, -0.35, 0.5])
+        a[i] = np.array([-0.2 * v[i, 0] / 2.5, -0.6, 0.35])
     a.update(_pins((lm.NOSE_TIP, 199, 132, 361)))
     return c.field(a, 1.0)
 

@@ -61,9 +61,9 @@ def project(world: np.ndarray, mvp: np.ndarray, size: int) -> np.ndarray:
 def vertex_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Area-weighted vertex normals (unit length)."""
     fn = np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]])
-    n = np.zeros_like(v)
-    for k in range(3):
-        np.add.at(n, faces[:, k], fn)
+    idx = faces.reshape(-1)
+    rep = np.repeat(fn, 3, axis=0)
+    n = np.stack([np.bincount(idx, rep[:, c], minlength=len(v)) for c in range(3)], 1)
     return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
 
 
@@ -71,8 +71,9 @@ def posed_parts(head: Head, weights: np.ndarray, ident: Identity
                 ) -> list[tuple[MeshPart, np.ndarray, np.ndarray]]:
     """(part, world vertices, world normals) for one weight vector and identity."""
     out = []
+    eff = head.effective_weights(weights)
     for part in head.parts:
-        wv = to_world(head, part.morphed(weights), ident).astype(np.float32)
+        wv = to_world(head, part.morphed(eff), ident).astype(np.float32)
         out.append((part, wv, vertex_normals(wv, part.faces).astype(np.float32)))
     return out
 

@@ -21,8 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--features-2d", default="cnn", choices=["cnn", "clip"],
                    help="2D features: a small CNN trained here, or the Emo3D-CLIP image tower")
     p.add_argument("--clip-ckpt", default=None, help="Emo3D-CLIP checkpoint for --features-2d clip")
-    p.add_argument("--image-size", type=int, default=64)
-    p.add_argument("--cnn-epochs", type=int, default=12)
+    p.add_argument("--image-size", type=int, default=48,
+                   help="2D input side in px (use CLIP's input size with --features-2d clip)")
+    p.add_argument("--crop", type=float, default=0.6,
+                   help="central square kept before resizing, as a share of the image side")
+    p.add_argument("--cnn-epochs", type=int, default=10)
     p.add_argument("--head-epochs", type=int, default=80)
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for intervals")
     p.add_argument("--seed", type=int, default=0)
@@ -62,7 +65,7 @@ def _train_fei(args: argparse.Namespace) -> int:
 
     fusions = list(FUSIONS) if "all" in args.fusion else list(dict.fromkeys(args.fusion))
     cfg = FEIConfig(features_2d=args.features_2d, clip_ckpt=args.clip_ckpt,
-                    image_size=args.image_size, cnn_epochs=args.cnn_epochs,
+                    image_size=args.image_size, crop=args.crop, cnn_epochs=args.cnn_epochs,
                     head_epochs=args.head_epochs, seed=args.seed)
     model, report, results = train_and_evaluate(args.data, args.out, fusions, cfg,
                                                 n_boot=args.n_boot)

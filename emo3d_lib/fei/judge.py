@@ -133,7 +133,7 @@ def read_metric_results(source: str | os.PathLike[str] | Mapping[str, Any]) -> p
             records.append({"model": name, "mean_kl": float(obj["mean_kl"]),
                             "emo3d": float(obj["emo3d"]),
                             "mse": None if obj.get("mse") is None else float(obj["mse"]),
-                            "source": where})
+                            "kind": obj.get("kind") or obj.get("source"), "file": where})
         elif isinstance(obj, Mapping):
             for k, v in obj.items():
                 if isinstance(v, Mapping | list):

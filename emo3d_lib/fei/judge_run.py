@@ -53,19 +53,6 @@ def face_tools(head: str = "builtin", size: int = 256, jpeg_quality: int | None 
     return render, extract, name
 
 
-def find_checkpoints(runs_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Model folders under ``runs_dir`` written by ``emo3d train`` (model_config.json + model.pt),
-    named by the folder (relative path with '/' kept)."""
-    root = Path(runs_dir)
-    if not root.is_dir():
-        raise Emo3DError(f"runs folder {root} does not exist")
-    found = {}
-    for cfg in sorted(root.rglob("model_config.json")):
-        if (cfg.parent / "model.pt").is_file():
-            found[str(cfg.parent.relative_to(root))] = cfg.parent
-    return found
-
-
 def prompt_settings(metric_source: str | os.PathLike[str] | None) -> dict[str, Any]:
     """The n / split / seed / text column of the metric runs, so both judges see one test set."""
     defaults = {"n": 1000, "split": "test", "seed": 0, "text_column": "text_1"}
@@ -78,23 +65,12 @@ def prompt_settings(metric_source: str | os.PathLike[str] | None) -> dict[str, A
             obj = json.loads(f.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError, OSError):
             continue
-        if isinstance(obj, dict) and "mean_kl" in obj and "n" in obj:
+        # one `emo3d evaluate` summary, or notebook 05's table2.json ({"n", "sources": ...})
+        if isinstance(obj, dict) and "n" in obj and ("mean_kl" in obj or "sources" in obj):
             return {"n": int(obj["n"]), "split": obj.get("split", "test"),
-                    "seed": int(obj.get("selection_seed", 0)),
+                    "seed": int(obj.get("selection_seed", obj.get("seed", 0))),
                     "text_column": obj.get("text_column", "text_1")}
     return defaults
-
-
-def eligible_prompts(data_dir: str | os.PathLike[str], split: str) -> int:
-    """How many rows of ``split`` the metric could pick (a face and a non-zero emotion), so a
-    small dataset is judged on all of them instead of failing on n = 1000."""
-    from emo3d_lib.metric.prompts import ground_truth_faces
-    from emo3d_lib.schema import emotion_matrix, load_dataset
-
-    df = load_dataset(data_dir, check_images=False)
-    part = df[df["split"] == split].reset_index(drop=True)
-    has_face = np.array([len(f) > 0 for f in ground_truth_faces(part)], dtype=bool)
-    return int((has_face & (emotion_matrix(part).sum(axis=1) > 0)).sum())
 
 
 def run_judge(
@@ -114,13 +90,14 @@ def run_judge(
     ``metric_results`` is given.
     """
     from emo3d_lib.metric.evaluate import source_blendshapes
-    from emo3d_lib.metric.prompts import load_metric_prompts
+    from emo3d_lib.metric.prompts import available_prompts, load_metric_prompts
 
     model = fei if isinstance(fei, FEIModel) else FEIModel.load(fei)
     settings = prompt_settings(metric_results)
     if n_prompts is not None:
         settings["n"] = int(n_prompts)
-    settings["n"] = min(settings["n"], eligible_prompts(data_dir, settings["split"]))
+    # a small dataset is judged on all its eligible prompts instead of failing on n = 1000
+    settings["n"] = min(settings["n"], available_prompts(data_dir, settings["split"]))
     prompts = load_metric_prompts(data_dir, n=settings["n"], split=settings["split"],
                                   seed=settings["seed"], text_column=settings["text_column"])
     faces: dict[str, np.ndarray] = {}
@@ -150,6 +127,9 @@ def run_judge(
         metric = read_metric_results(metric_results)
         summary["metric"] = metric.reset_index().to_dict(orient="records")
         summary["rank_correlation"] = rank_correlation(result.table, metric)
+        baselines = [m for m in result.table.index if m not in anchors]
+        summary["rank_correlation_baselines"] = rank_correlation(
+            result.table.loc[baselines], metric)
     if out_dir is not None:
         write_json(Path(out_dir) / "judge_results.json", summary)
     return result, summary
@@ -169,6 +149,8 @@ def _named(items: Sequence[str], what: str) -> dict[str, str]:
 
 def judge_command(args: argparse.Namespace) -> int:
     """``emo3d judge``: see ``emo3d judge --help``."""
+    from emo3d_lib.book.inspection import find_checkpoints
+
     checkpoints = _named(args.checkpoints, "checkpoints")
     if args.runs:
         checkpoints = {**find_checkpoints(args.runs), **checkpoints}

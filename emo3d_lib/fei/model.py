@@ -36,11 +36,11 @@ class FEIConfig:
 
     features_2d: str = "cnn"          # "cnn" (trained here) or "clip" (Emo3D-CLIP image tower)
     clip_ckpt: str | None = None      # checkpoint for features_2d="clip"
-    image_size: int = 64
-    crop: float = 0.7                 # central square kept before resizing (face fills it)
+    image_size: int = 48              # 48 px: ~half the CPU of 64 px for 0.02 less 2D macro F1
+    crop: float = 0.6                 # central square kept before resizing (face fills it)
     cnn_width: int = 16
     cnn_embed_dim: int = 64
-    cnn_epochs: int = 12
+    cnn_epochs: int = 10
     cnn_lr: float = 2e-3
     head_hidden: int = 128
     head_epochs: int = 80

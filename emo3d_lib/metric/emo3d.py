@@ -262,16 +262,13 @@ class Emo3DEvaluator:
     def score_naive(self, blendshapes: np.ndarray) -> Emo3DResult:
         """The authors' per-image loop, with psi_bar fixed to the mean of the K rows.
 
-        Prompt texts are embedded once, as in their code; each face is rendered and embedded
-        alone, and retrieval, averaging and KL run prompt by prompt in Python.
+        As in their code, the prompt texts are embedded once up front (their constructor; here
+        the shared ``text_embeddings``); then each face is rendered and embedded alone, and
+        retrieval, averaging and KL run prompt by prompt in Python.
         """
         weights = _as_blendshapes(blendshapes, len(self.prompts))
         n, k, eps = len(self.prompts), self.k, self.eps
-        texts = list(self.prompts.texts)
-        text_emb = np.concatenate([
-            np.asarray(self.clip.encode_text(texts[i:i + self.batch_size]), dtype=np.float32)
-            for i in range(0, n, self.batch_size)
-        ]).astype(np.float64)
+        text_emb = self.text_embeddings.astype(np.float64)
         text_emb /= np.linalg.norm(text_emb, axis=1, keepdims=True)
         emotions = np.asarray(self.prompts.emotions, dtype=np.float64)
         kl = np.zeros(n)

@@ -39,11 +39,12 @@ class Scored:
     result: Emo3DResult
 
 
-def score_sources(evaluator: Emo3DEvaluator, sources: dict[str, tuple[str, np.ndarray]]
-                  ) -> dict[str, Scored]:
+def score_sources(evaluator: Emo3DEvaluator, sources: dict[str, tuple[str, np.ndarray]],
+                  progress: bool = True) -> dict[str, Scored]:
     """Render, embed and score every source once (embeddings are kept for the K/n sweeps)."""
     out = {}
-    for name, (kind, faces) in tqdm(sources.items(), desc="score sources", leave=False):
+    for name, (kind, faces) in tqdm(sources.items(), desc="score sources", leave=False,
+                                    disable=not progress):
         emb = evaluator.embed_faces(faces)
         out[name] = Scored(name, kind, np.asarray(faces, np.float32), emb,
                            evaluator.score_embeddings(emb, faces))
@@ -90,31 +91,51 @@ def sanity_checks(scored: dict[str, Scored], n_boot: int = N_BOOT, seed: int = 0
     return pd.DataFrame(rows)
 
 
+def _spearman(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
+    """Spearman rho and p, or (None, None) when either side is constant (rho undefined)."""
+    from scipy.stats import spearmanr
+
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return None, None
+    rho, p = spearmanr(x, y)
+    return float(rho), float(p)
+
+
 def rank_correlations(scored: dict[str, Scored]) -> dict[str, Any]:
-    """Spearman/Kendall between MSE and mean KL across models, and per-prompt within each."""
-    from scipy.stats import kendalltau, spearmanr
+    """Spearman/Kendall between MSE and mean KL across models, and per-prompt within each.
+
+    A correlation is ``None`` where it is undefined (fewer than 3 models, or a constant side:
+    e.g. a CLIP whose image embeddings do not change with the face gives every model the same
+    KL).
+    """
+    from scipy.stats import kendalltau
 
     models = [s for s in scored.values() if s.kind == "model" and s.result.mse is not None]
-    out: dict[str, Any] = {"n_models": len(models)}
+    out: dict[str, Any] = {"n_models": len(models), "across_models_spearman": None,
+                           "across_models_spearman_p": None, "across_models_kendall": None,
+                           "across_models_kendall_p": None, "pooled_samples_spearman": None,
+                           "pooled_samples_p": None}
     if len(models) >= 3:
-        mse = [float(s.result.mse.mean()) for s in models]
-        kl = [s.result.mean_kl for s in models]
-        rho, p = spearmanr(mse, kl)
-        tau, p_tau = kendalltau(mse, kl)
-        out.update({"across_models_spearman": float(rho), "across_models_spearman_p": float(p),
-                    "across_models_kendall": float(tau), "across_models_kendall_p": float(p_tau)})
+        mse = np.array([float(s.result.mse.mean()) for s in models])
+        kl = np.array([s.result.mean_kl for s in models])
+        rho, p = _spearman(mse, kl)
+        if rho is not None:
+            tau, p_tau = kendalltau(mse, kl)
+            out.update({"across_models_spearman": rho, "across_models_spearman_p": p,
+                        "across_models_kendall": float(tau), "across_models_kendall_p":
+                        float(p_tau)})
     per = []
     for s in scored.values():
-        if s.result.mse is None or np.ptp(s.result.mse) == 0:
+        if s.result.mse is None:
             continue
-        rho, p = spearmanr(s.result.mse, s.result.kl)
-        per.append({"source": s.name, "kind": s.kind, "spearman": float(rho), "p": float(p),
+        rho, p = _spearman(s.result.mse, s.result.kl)
+        per.append({"source": s.name, "kind": s.kind, "spearman": rho, "p": p,
                     "n": s.result.n})
-    out["across_samples"] = pd.DataFrame(per)
+    out["across_samples"] = pd.DataFrame(per, columns=["source", "kind", "spearman", "p", "n"])
     if models:
-        rho, p = spearmanr(np.concatenate([s.result.mse for s in models]),
+        rho, p = _spearman(np.concatenate([s.result.mse for s in models]),
                            np.concatenate([s.result.kl for s in models]))
-        out.update({"pooled_samples_spearman": float(rho), "pooled_samples_p": float(p)})
+        out.update({"pooled_samples_spearman": rho, "pooled_samples_p": p})
     return out
 
 
@@ -192,6 +213,8 @@ def find_clip_checkpoint(runs_dir: str | Path | None = None) -> str | None:
     found = openai_checkpoint()
     if found:
         return found
+    if runs_dir is not None and (Path(runs_dir) / "emo3d-clip" / CONFIG_FILE).is_file():
+        return str(Path(runs_dir) / "emo3d-clip")  # where chapter 3 trains it
     if runs_dir is not None and Path(runs_dir).is_dir():
         hits = sorted(Path(runs_dir).rglob(CONFIG_FILE), key=lambda p: (len(p.parts), str(p)))
         if hits:

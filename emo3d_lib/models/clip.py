@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from emo3d_lib import paths
+from emo3d_lib import paths, schema
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models.backbones import check_texts, minilm_path
 from emo3d_lib.models.registry import get_config
@@ -97,6 +97,79 @@ class ClipModel:
         return torch.cat(out).numpy().astype(np.float32)
 
 
+def blendshape_tower(hidden: list[int], embed_dim: int, dropout: float) -> Any:
+    """Image tower head over MediaPipe's 52 scores: 52 -> hidden -> embed_dim (trainable)."""
+    from torch import nn
+
+    layers: list[Any] = []
+    prev = len(schema.BLENDSHAPES)
+    for width in hidden:
+        layers += [nn.Linear(prev, width), nn.GELU(), nn.Dropout(dropout)]
+        prev = width
+    layers.append(nn.Linear(prev, embed_dim))
+    return nn.Sequential(*layers)
+
+
+@dataclass
+class Emo3DClipModel(ClipModel):
+    """Emo3D-CLIP: text embeddings are the locked MiniLM features through the projection.
+
+    With the ``mediapipe-blendshapes`` image tower, an image is read by the pretrained, locked
+    MediaPipe FaceLandmarker (52 blendshape scores; no face -> all zeros, with a warning) and
+    the trainable head maps the scores into the shared space.
+    """
+
+    reads_blendshapes: bool = False
+
+    def encode_blendshapes(self, scores: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+        """MediaPipe scores (N, 52) -> L2-normalized image embeddings (N, D)."""
+        import torch
+        import torch.nn.functional as F
+
+        arr = np.asarray(scores, np.float32)
+        if arr.ndim != 2 or arr.shape[1] != len(schema.BLENDSHAPES):
+            raise Emo3DError(f"blendshape scores must be (N, 52); got shape {arr.shape}")
+        self.model.eval()
+        out = []
+        with torch.no_grad():
+            for i in range(0, len(arr), batch_size):
+                x = torch.from_numpy(arr[i : i + batch_size]).to(self.device)
+                out.append(F.normalize(self.model.visual(x).float(), dim=-1).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
+
+    def encode_images(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        if not self.reads_blendshapes:
+            return super().encode_images(images, batch_size)
+        import warnings
+
+        from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
+
+        arr = np.asarray(images)
+        if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8:
+            raise Emo3DError(
+                f"images must be uint8 (N, H, W, 3); got {arr.dtype} with shape {arr.shape}"
+            )
+        with BlendshapeExtractor() as extractor:
+            found = extractor.extract(arr)
+        missing = sum(v is None for v in found)
+        if missing:
+            warnings.warn(f"{missing} of {len(found)} image(s): MediaPipe found no face; "
+                          "embedded as a face with all blendshapes at 0", stacklevel=2)
+        scores = np.stack([np.zeros(len(schema.BLENDSHAPES), np.float32) if v is None else v
+                           for v in found]) if found else np.zeros((0, 52), np.float32)
+        return self.encode_blendshapes(scores)
+
+    def project_text_features(self, features: np.ndarray) -> np.ndarray:
+        """Pooled MiniLM features (N, 384) -> L2-normalized text embeddings (N, D)."""
+        import torch
+        import torch.nn.functional as F
+
+        self.model.eval()
+        with torch.no_grad():
+            x = torch.from_numpy(np.ascontiguousarray(features, np.float32)).to(self.device)
+            return F.normalize(self.model.text.proj(x).float(), dim=-1).cpu().numpy()
+
+
 class DynamicTokenizer:
     """MiniLM tokenizer padding to the longest text in the batch, not to ``context_length``.
 
@@ -141,6 +214,13 @@ def build_emo3d_clip(cfg: dict[str, Any] | None = None, pretrained_text: bool = 
                       hf_pooler_type="mean_pooler", context_length=int(cfg["context_length"])),
     )
     model.lock_text_tower(unlocked_layers=0, freeze_layer_norm=True)
+    tower = cfg.get("image_tower", {"type": "pixels"})
+    if tower["type"] == "mediapipe-blendshapes":
+        model.visual = blendshape_tower(list(tower["hidden"]), int(cfg["embed_dim"]),
+                                        float(tower.get("dropout", 0.0)))
+    elif tower["type"] != "pixels":
+        raise Emo3DError(f"Emo3D-CLIP config: image_tower type {tower['type']!r} unknown "
+                         "(mediapipe-blendshapes | pixels)")
     tokenizer = DynamicTokenizer(text_path, int(cfg["context_length"]))
     return model, tokenizer
 
@@ -174,8 +254,13 @@ def load_emo3d_clip(checkpoint_dir: str | Path, device: str = "cpu") -> ClipMode
     if bad:
         raise Emo3DError(f"CLIP checkpoint {ckpt}: weights do not match the config ({bad[:3]})")
     name = cfg.get("display_name", "Emo3D-CLIP")
-    return ClipModel(name, model.to(device).eval(), tokenizer,
-                     int(cfg["vision_cfg"]["image_size"]), int(cfg["embed_dim"]), device, str(ckpt))
+    return Emo3DClipModel(name, model.to(device).eval(), tokenizer,
+                          int(cfg["vision_cfg"]["image_size"]), int(cfg["embed_dim"]), device,
+                          str(ckpt), reads_blendshapes=_reads_blendshapes(cfg))
+
+
+def _reads_blendshapes(cfg: dict[str, Any]) -> bool:
+    return cfg.get("image_tower", {}).get("type") == "mediapipe-blendshapes"
 
 
 def openai_checkpoint() -> str | None:

@@ -36,6 +36,7 @@ class TrainingData:
     texts: list[str]
     images: list[str]  # paths relative to root
     splits: dict[str, SplitTriples]
+    image_blendshapes: np.ndarray  # float32 (n_images, 52): MediaPipe's scores of each image
 
     def split(self, name: str) -> SplitTriples:
         if name not in self.splits or len(self.splits[name]) == 0:
@@ -56,6 +57,9 @@ def from_frame(df: pd.DataFrame, root: str | Path) -> TrainingData:
     images = list(dict.fromkeys(tri["img"].astype(str)))
     t_index = {t: i for i, t in enumerate(texts)}
     i_index = {p: i for i, p in enumerate(images)}
+    image_bs = np.zeros((len(images), schema.N_BLENDSHAPES), np.float32)
+    image_bs[tri["img"].map(i_index).to_numpy(np.int64)] = tri[list(schema.BLENDSHAPES)].to_numpy(
+        np.float32)
     splits = {}
     for name in schema.SPLITS:
         part = tri[tri["split"] == name]
@@ -66,7 +70,7 @@ def from_frame(df: pd.DataFrame, root: str | Path) -> TrainingData:
             emotions=part[list(schema.EMOTIONS)].to_numpy(np.float32),
             blendshapes=part[list(schema.BLENDSHAPES)].to_numpy(np.float32),
         )
-    return TrainingData(Path(root), texts, images, splits)
+    return TrainingData(Path(root), texts, images, splits, image_bs)
 
 
 def load_training_data(root: str | Path) -> TrainingData:

@@ -63,12 +63,23 @@ def resolve_clip(clip_checkpoint: str | None, td: TrainingData, out_dir: Path, s
     return load_clip(str(out_dir / "clip"), device), "clip", time.perf_counter() - t0
 
 
+def clip_text_embeddings(clip: Any, texts: list[str],
+                         cache_dir: str | Path | None = None) -> np.ndarray:
+    """CLIP text embeddings, cached; Emo3D-CLIP reuses the shared MiniLM feature cache."""
+    from emo3d_lib.models.backbones import minilm_features
+
+    if hasattr(clip, "project_text_features"):
+        return clip.project_text_features(minilm_features(texts, cache_dir))
+    emb, _ = cache.cached(f"{clip_cache_key(clip)}:text", texts,
+                          lambda: clip.encode_text(texts), cache_dir)
+    return emb
+
+
 def _clip_features(clip: Any, td: TrainingData, mirror: bool,
                    cache_dir: str | Path | None) -> dict[str, np.ndarray]:
     key = clip_cache_key(clip)
     feats: dict[str, np.ndarray] = {}
-    feats["text"], _ = cache.cached(f"{key}:text", td.texts,
-                                    lambda: clip.encode_text(td.texts), cache_dir)
+    feats["text"] = clip_text_embeddings(clip, td.texts, cache_dir)
     img_keys = [str(p) for p in td.image_paths()]
 
     def pixels() -> np.ndarray:
@@ -81,8 +92,11 @@ def _clip_features(clip: Any, td: TrainingData, mirror: bool,
                                      lambda: clip.encode_images(pixels()), cache_dir)
     if mirror:
         mirrored = [mirror_text(t) for t in td.texts]
-        feats["text_mirror"], _ = cache.cached(f"{key}:text", mirrored,
-                                               lambda: clip.encode_text(mirrored), cache_dir)
+        changed = [i for i, (a, b) in enumerate(zip(td.texts, mirrored, strict=True)) if a != b]
+        feats["text_mirror"] = feats["text"].copy()
+        if changed:
+            feats["text_mirror"][changed] = clip_text_embeddings(
+                clip, [mirrored[i] for i in changed], cache_dir)
         feats["image_mirror"], _ = cache.cached(
             f"{key}:image-mirror", img_keys, lambda: clip.encode_images(mirror_images(pixels())),
             cache_dir)
@@ -90,8 +104,8 @@ def _clip_features(clip: Any, td: TrainingData, mirror: bool,
 
 
 def _lm_features(backbone: Any, td: TrainingData, cache_dir: str | Path | None) -> np.ndarray:
-    emb, _ = cache.cached(f"{backbone.name}:{backbone.source}:mean{backbone.max_tokens}",
-                          td.texts, lambda: backbone.encode(td.texts), cache_dir)
+    emb, _ = cache.cached(backbone.cache_key, td.texts, lambda: backbone.encode(td.texts),
+                          cache_dir)
     return emb
 
 

@@ -14,6 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data", required=True, type=Path, help="dataset root (ROOT/data/...)")
     p.add_argument("--out", type=Path, default=None, help="write the JSON here (else stdout)")
+    p.add_argument("--annotator", choices=("emolex", "llm"), default="emolex",
+                   help="emolex (offline, default) or llm (endpoint from EMO3D_LLM_* env vars)")
+    p.add_argument("--limit", type=int, default=0, help="annotate only the first N samples")
     p.set_defaults(func=_annotate)
 
     p = subparsers.add_parser("analyze", help="linguistic tables per emotion class as CSV")
@@ -26,13 +29,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _annotate(args: argparse.Namespace) -> int:
     from emo3d_lib.atomic import write_json
-    from emo3d_lib.schema import load_dataset
-    from emo3d_lib.text.lexicon_annotator import dataset_agreement
+    from emo3d_lib.errors import Emo3DError
+    from emo3d_lib.schema import emotion_matrix, load_dataset
+    from emo3d_lib.text.lexicon_annotator import agreement, annotate_dataset, sample_texts
     from emo3d_lib.text.linguistics import PAPER_HUMAN_AGREEMENT
 
+    if args.limit < 0:
+        raise Emo3DError(f"parameter --limit={args.limit} must be >= 0")
     df = load_dataset(args.data, check_images=False)
-    report = {"dataset": str(args.data), "annotator": "NRC EmoLex (nrclex JSON)",
-              **dataset_agreement(df), "paper_human_check": PAPER_HUMAN_AGREEMENT}
+    if args.limit:
+        df = df.iloc[: args.limit]
+    if args.annotator == "llm":
+        from emo3d_lib.text.llm import ChatClient, annotate_llm
+
+        client = ChatClient()
+        annotated = annotate_llm(sample_texts(df), client)
+        name = f"LLM {client.config.model} at {client.config.base_url}"
+    else:
+        annotated, name = annotate_dataset(df), "NRC EmoLex (nrclex JSON)"
+    report = {"dataset": str(args.data), "annotator": name,
+              **agreement(emotion_matrix(df), annotated),
+              "paper_human_check": PAPER_HUMAN_AGREEMENT}
     if args.out:
         write_json(args.out, report)
         print(f"annotate: dominant-emotion agreement {report['dominant_agreement']:.3f}, "

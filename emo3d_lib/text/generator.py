@@ -12,6 +12,7 @@ Row ``i`` depends only on ``(seed, i)`` (its own ``random.Random`` from ``derive
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Sequence
 
@@ -56,6 +57,14 @@ _AGES = tuple(V.AGE_WEIGHTS)
 _GENDERS = tuple(V.GENDER_WEIGHTS)
 _DOMINANTS = tuple(DOMINANT_WEIGHTS)
 _PROMPTS = tuple(V.PROMPT_TYPE_WEIGHTS)
+_CUM = {  # cumulative weights: rng.choices(..., cum_weights=...) skips re-summing every call
+    "dominant": tuple(itertools.accumulate(DOMINANT_WEIGHTS.values())),
+    "primary": tuple(itertools.accumulate(PRIMARY_WEIGHTS)),
+    "extra": tuple(itertools.accumulate(EXTRA_COUNT_WEIGHTS)),
+    "prompt": tuple(itertools.accumulate(V.PROMPT_TYPE_WEIGHTS.values())),
+    "age": tuple(itertools.accumulate(V.AGE_WEIGHTS.values())),
+    "gender": tuple(itertools.accumulate(V.GENDER_WEIGHTS.values())),
+}
 ROLE_RATE = 0.25
 # Word pools with the extra breadth merged in (built once at import).
 _NAMES = {g: V.NAMES[g] + V.MORE_NAMES.get(g, ()) for g in V.NAMES}
@@ -73,10 +82,10 @@ def level_of(intensity: float) -> str:
 
 def sample_mixture(rng: random.Random) -> dict[str, float]:
     """An emotion mixture: a dominant emotion and 0-2 weaker ones, intensities on a 0.1 grid."""
-    dominant = rng.choices(_DOMINANTS, weights=tuple(DOMINANT_WEIGHTS.values()))[0]
-    primary = rng.choices(PRIMARY_LEVELS, weights=PRIMARY_WEIGHTS)[0]
+    dominant = rng.choices(_DOMINANTS, cum_weights=_CUM["dominant"])[0]
+    primary = rng.choices(PRIMARY_LEVELS, cum_weights=_CUM["primary"])[0]
     mixture = {dominant: primary}
-    n_extra = rng.choices((0, 1, 2), weights=EXTRA_COUNT_WEIGHTS)[0]
+    n_extra = rng.choices((0, 1, 2), cum_weights=_CUM["extra"])[0]
     options = dict(AFFINITY[dominant])
     for _ in range(n_extra):
         if not options:
@@ -97,8 +106,8 @@ class _Subject:
     """One referent (age, gender, maybe a name) that each paraphrase words differently."""
 
     def __init__(self, rng: random.Random) -> None:
-        self.age = rng.choices(_AGES, weights=tuple(V.AGE_WEIGHTS.values()))[0]
-        self.gender = rng.choices(_GENDERS, weights=tuple(V.GENDER_WEIGHTS.values()))[0]
+        self.age = rng.choices(_AGES, cum_weights=_CUM["age"])[0]
+        self.gender = rng.choices(_GENDERS, cum_weights=_CUM["gender"])[0]
         self.name = (rng.choice(_NAMES[self.gender]) if rng.random() < NAMED_SUBJECT_RATE
                      else None)
         phrases = V.SUBJECTS[(self.age, self.gender)]
@@ -120,16 +129,17 @@ class _Subject:
 
 
 def _feeling(rng: random.Random, emotion: str, intensity: float) -> dict[str, str]:
+    """Words for one emotion at the level its intensity falls in."""
     level = level_of(intensity)
     adverb = rng.choice(V.INTENSIFIERS[level])
     adj = rng.choice(V.ADJECTIVES[emotion][level])
     noun = rng.choice(V.NOUNS[emotion][level])
-    quant = rng.choice(V.NOUN_QUANTIFIERS[level])
+    quants = V.NOUN_QUANTIFIERS[level]
     return {
         "adj": f"{adverb} {adj}" if adverb else adj,
-        "noun": f"{quant} {noun}",
+        "noun": f"{rng.choice(quants)} {noun}",
         "bare_noun": noun,
-        "quant": rng.choice(V.NOUN_QUANTIFIERS[level]),
+        "quant": rng.choice(quants),
         "emotion": V.EMOTION_NAMES[emotion],
     }
 
@@ -138,34 +148,71 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+class _Fields(dict):
+    """Template fields drawn lazily, in the order the template names them.
+
+    ``str.format_map`` asks for each field as it meets it, so only the words a template uses are
+    drawn; the order is fixed by the template, which keeps every row deterministic.
+    """
+
+    _FEELING = frozenset({"adj", "noun", "bare_noun", "quant", "emotion"})
+    _SECOND = frozenset({"adj2", "noun2", "bare_noun2", "cue3"})
+
+    def __init__(self, rng: random.Random, subject: _Subject,
+                 mixture: Sequence[tuple[str, float]], possessive_subject: bool) -> None:
+        pro, pos, pro_is, _, pro_has, _ = V.PRONOUNS[subject.gender]
+        super().__init__(pro=pro, pos=pos, pro_is=pro_is, pro_has=pro_has)
+        self.rng, self.subject, self.mixture = rng, subject, mixture
+        self.possessive_subject = possessive_subject
+
+    def __missing__(self, key: str) -> str:
+        rng, (dominant, primary), pos = self.rng, self.mixture[0], self["pos"]
+        if key in ("Cue", "Ctx", "Setting"):
+            value = _cap(self[key.lower()])
+        elif key == "S":
+            value = self.subject.noun_phrase(rng, initial=True)
+            if self.possessive_subject and value.endswith(","):
+                value = value.split(",")[0]  # "Maria's face", not "Maria, a woman,'s face"
+        elif key == "s":
+            value = self.subject.noun_phrase(rng, initial=False)
+        elif key in ("cue", "cue2"):
+            first, second = rng.sample(_CUES[dominant], 2)
+            self["cue"], self["cue2"] = first.replace("{pos}", pos), second.replace("{pos}", pos)
+            return self[key]
+        elif key in self._FEELING:
+            self.update(_feeling(rng, dominant, primary))
+            return self[key]
+        elif key in self._SECOND:
+            if len(self.mixture) < 2:
+                raise Emo3DError(f"template field {key!r} needs a secondary emotion")
+            second, value_2 = self.mixture[1 + rng.randrange(len(self.mixture) - 1)]
+            extra = _feeling(rng, second, value_2)
+            self.update(adj2=extra["adj"], noun2=extra["noun"], bare_noun2=extra["bare_noun"],
+                        cue3=rng.choice(_CUES[second]).replace("{pos}", pos))
+            return self[key]
+        elif key in _SIMPLE_POOLS:
+            value = rng.choice(_SIMPLE_POOLS[key](dominant)).replace("{pos}", pos)
+        else:
+            raise Emo3DError(f"unknown template field {key!r}")
+        self[key] = value
+        return value
+
+
+_SIMPLE_POOLS = {
+    "ctx": lambda e: _CONTEXTS[e],
+    "setting": lambda e: _SETTINGS,
+    "gesture": lambda e: V.GESTURES[e],
+    "show": lambda e: V.SHOW_VERBS,
+    "appear": lambda e: V.APPEAR_VERBS,
+    "feature": lambda e: V.FEATURES,
+}
+
+
 def _render(template: str, rng: random.Random, subject: _Subject,
             mixture: Sequence[tuple[str, float]]) -> str:
     """Fill one template; the sentence-initial subject slot gets a capitalised noun phrase."""
-    dominant, primary = mixture[0]
-    pro, pos, pro_is, _, pro_has, _ = V.PRONOUNS[subject.gender]
-    cues = rng.sample(_CUES[dominant], 2)
-    fields = {
-        "S": subject.noun_phrase(rng, initial=True),
-        "s": subject.noun_phrase(rng, initial=False),
-        "pro": pro, "pos": pos, "pro_is": pro_is, "pro_has": pro_has,
-        "cue": cues[0].replace("{pos}", pos), "cue2": cues[1].replace("{pos}", pos),
-        "ctx": rng.choice(_CONTEXTS[dominant]),
-        "setting": rng.choice(_SETTINGS),
-        "gesture": rng.choice(V.GESTURES[dominant]).replace("{pos}", pos),
-        "show": rng.choice(V.SHOW_VERBS), "appear": rng.choice(V.APPEAR_VERBS),
-        "feature": rng.choice(V.FEATURES),
-        **_feeling(rng, dominant, primary),
-    }
-    if len(mixture) > 1:
-        second, value = mixture[1 + rng.randrange(len(mixture) - 1)]
-        extra = _feeling(rng, second, value)
-        fields.update(adj2=extra["adj"], noun2=extra["noun"], bare_noun2=extra["bare_noun"],
-                      cue3=rng.choice(_CUES[second]).replace("{pos}", pos))
-    fields.update(Cue=_cap(fields["cue"]), Ctx=_cap(fields["ctx"]),
-                  Setting=_cap(fields["setting"]))
-    if template.startswith("{S}'s") and fields["S"].endswith(","):
-        fields["S"] = fields["S"].split(",")[0]  # "Maria's face", not "Maria, a woman,'s"
-    text = template.format(**fields)
+    fields = _Fields(rng, subject, mixture, possessive_subject=template.startswith("{S}'s"))
+    text = template.format_map(fields)
     return _cap(text.replace(",,", ",").replace(", .", ".").replace(",.", ".").replace(",:", ":"))
 
 
@@ -173,7 +220,7 @@ def generate_sample(seed: int, index: int) -> dict[str, object]:
     """Sample ``index`` of the dataset drawn with ``seed``: prompt type, 3 texts, 8 intensities."""
     rng = random.Random(derive_seed(seed, "text-sample", index))
     mixture = sample_mixture(rng)
-    prompt_type = rng.choices(_PROMPTS, weights=tuple(V.PROMPT_TYPE_WEIGHTS.values()))[0]
+    prompt_type = rng.choices(_PROMPTS, cum_weights=_CUM["prompt"])[0]
     subject = _Subject(rng)
     ordered = list(mixture.items())
     pools = V.TEMPLATES[prompt_type]
@@ -182,8 +229,10 @@ def generate_sample(seed: int, index: int) -> dict[str, object]:
     texts: list[str] = []
     used: set[str] = set()
     for kind in kinds:
-        for _ in range(20):
-            template = rng.choice(pools[kind])
+        # From a random template onwards: the first unused one that yields a new text wins.
+        pool = pools[kind]
+        first = rng.randrange(len(pool))
+        for template in pool[first:] + pool[:first]:
             if template in used:
                 continue
             text = _render(template, rng, subject, ordered)
@@ -191,8 +240,8 @@ def generate_sample(seed: int, index: int) -> dict[str, object]:
                 used.add(template)
                 texts.append(text)
                 break
-        else:  # pragma: no cover - pools have >= 5 templates, so 20 draws always succeed
-            raise Emo3DError(f"sample {index}: could not draw three different paraphrases")
+        else:
+            raise Emo3DError(f"sample {index}: could not write three different paraphrases")
     row: dict[str, object] = {"sample_id": index, "prompt_type": prompt_type}
     row.update(zip(TEXT_COLUMNS, texts, strict=True))
     row.update({e: float(mixture.get(e, 0.0)) for e in EMOTIONS})

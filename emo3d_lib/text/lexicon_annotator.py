@@ -63,7 +63,8 @@ def _candidates(word: str) -> list[str]:
              ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""), ("s", ""),
              ("ly", ""), ("ful", ""), ("er", ""), ("est", ""))
     for suffix, repl in rules:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+        min_stem = 5 if suffix == "ly" else 3  # "gently" is not "gent"
+        if word.endswith(suffix) and len(word) - len(suffix) >= min_stem:
             stem = word[: -len(suffix)] + repl
             out.append(stem)
             if repl == "" and len(stem) > 3 and stem[-1] == stem[-2]:

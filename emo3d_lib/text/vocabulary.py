@@ -65,7 +65,7 @@ ADJECTIVES: dict[str, dict[str, tuple[str, ...]]] = {
         "medium": ("disgusted", "grossed out", "repelled", "offended", "nauseated", "sickened",
                    "appalled", "disturbed", "revolted", "displeased", "disapproving"),
         "high": ("repulsed", "revulsed", "horrified", "nauseous", "abhorrent", "loathing",
-                 "utterly revolted", "gagging", "aghast", "thoroughly sickened", "retching"),
+                 "disgusted beyond words", "gagging", "aghast", "sick to the stomach", "retching"),
     },
     "fear": {
         "low": ("nervous", "uneasy", "anxious", "jittery", "apprehensive", "tense", "worried",
@@ -83,7 +83,7 @@ ADJECTIVES: dict[str, dict[str, tuple[str, ...]]] = {
                    "haughty", "snide", "patronizing", "superior", "mocking", "derisive",
                    "snobbish", "supercilious"),
         "high": ("scathing", "withering", "disparaging", "arrogant", "insolent", "spiteful",
-                 "belittling", "sneeringly superior", "pompous", "imperious", "vindictive",
+                 "belittling", "lordly", "pompous", "imperious", "vindictive",
                  "hateful"),
     },
 }
@@ -91,7 +91,7 @@ ADJECTIVES: dict[str, dict[str, tuple[str, ...]]] = {
 #: Nouns for the feeling itself, by intensity level ("showing {noun} in her face").
 NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
     "neutral": {
-        "low": ("ease", "indifference", "mild interest", "idleness", "boredom", "restfulness"),
+        "low": ("ease", "indifference", "interest", "idleness", "boredom", "restfulness"),
         "medium": ("calm", "composure", "neutrality", "calmness", "serenity", "concentration",
                    "contemplation", "attentiveness", "equanimity", "patience", "reserve"),
         "high": ("stillness", "detachment", "impassivity", "blankness", "stoicism",
@@ -111,7 +111,7 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "medium": ("surprise", "amazement", "astonishment", "disbelief", "bewilderment",
                    "incredulity", "startlement", "awe"),
         "high": ("shock", "stupefaction",
-                 "overwhelming surprise", "bafflement", "consternation"),
+                 "stupefied wonder", "bafflement", "consternation"),
     },
     "sadness": {
         "low": ("melancholy", "wistfulness", "disappointment", "gloom", "nostalgia", "longing",
@@ -147,7 +147,7 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "contempt": {
         "low": ("skepticism", "dismissiveness", "smugness", "cynicism", "doubt", "irony",
-                "aloofness", "indifference", "mild disdain"),
+                "aloofness", "indifference", "superciliousness"),
         "medium": ("contempt", "disdain", "scorn", "condescension", "derision", "mockery",
                    "haughtiness", "superiority", "disrespect", "snobbery"),
         "high": ("withering scorn", "disparagement", "arrogance", "insolence",
@@ -346,9 +346,11 @@ SETTINGS: tuple[str, ...] = (
 #: Subject referents: (age group, gender) -> noun phrases without a determiner.
 SUBJECTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("child", "female"): ("little girl", "young girl", "girl of about six", "small girl",
-                          "schoolgirl", "toddler girl", "girl with pigtails", "daughter"),
+                          "schoolgirl", "toddler girl", "girl with pigtails",
+                          "girl in a yellow dress"),
     ("child", "male"): ("little boy", "young boy", "boy of about seven", "small boy",
-                        "schoolboy", "toddler boy", "boy with freckles", "son"),
+                        "schoolboy", "toddler boy", "boy with freckles",
+                        "boy in a striped shirt"),
     ("child", "neutral"): ("child", "kid", "youngster", "toddler", "little one", "grade-schooler"),
     ("teen", "female"): ("teenage girl", "adolescent girl", "girl in her teens",
                          "high-school girl", "young lady of sixteen", "teen girl"),
@@ -486,7 +488,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
             "{Cue}, {cue2}; the face of {s} {setting} speaks of {bare_noun}.",
             "{S} has {cue} and {cue2}, signs of {noun}.",
             "A close-up of {s}: {cue}, {cue2}, and an air of {bare_noun}.",
-            "{Cue} gives away the {bare_noun} of {s}.",
+            "The {bare_noun} of {s} is given away by {cue}.",
             "Look at {s}: {cue}, {cue2}, {adj}.",
             "{S} stares with {cue}, {pos} face showing {noun}.",
             "{Cue}, {cue2}, and a look of {bare_noun} mark the face of {s}.",
@@ -496,8 +498,8 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "mixed": (
             "With {cue} and {cue3}, {s} {appear} {adj} yet {adj2}.",
-            "{S} has {cue}, while {cue3} hints at {bare_noun2}.",
-            "{Cue} shows {pos} {bare_noun}, and {cue3} adds {noun2}.",
+            "{S} has {cue}, and {cue3}: a sign of {bare_noun2}.",
+            "{Cue}: {pos} {bare_noun} is plain to see, with {cue3} adding {noun2}.",
             "{S}'s face: {cue}, {cue2}, {noun} with {noun2}.",
             "{Cue} and {cue3}; {s} {appear} {adj} and {adj2}.",
             "{Cue}, {gesture}: {s} {appear} {adj} and {adj2}.",
