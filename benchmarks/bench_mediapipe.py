@@ -30,24 +30,34 @@ def main() -> None:
     a = ap.parse_args()
     w = sparse_weights(a.images, a.seed)
     ids = sample_identities(a.seed, a.images)
+    import os
+
     r = FaceRenderer("builtin", size=a.size)
-    t = time.perf_counter()
+    r.render(w[:1], ids[:1])
+    t, c = time.perf_counter(), time.process_time()
     imgs = np.concatenate([r.render(w[i:i + 1], ids[i:i + 1]) for i in range(a.images)])
-    t_render = time.perf_counter() - t
+    t_render, c_render = time.perf_counter() - t, time.process_time() - c
     with BlendshapeExtractor() as ex:
         ex.extract(imgs[:1])
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         scores = ex.extract(imgs)
-        t_mp = time.perf_counter() - t
+        t_mp, c_mp = time.perf_counter() - t, time.process_time() - c
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     found = sum(s is not None for s in scores)
     per_img = (t_render + t_mp) / a.images
-    print(f"mediapipe {a.size}px: {a.images / t_mp:.1f} images/s ({1000 * t_mp / a.images:.1f} ms)")
-    print(f"render {a.size}px (varied identities): {a.images / t_render:.1f} frames/s")
+    print(f"mediapipe {a.size}px: {a.images / t_mp:.1f} images/s wall "
+          f"({1000 * t_mp / a.images:.1f} ms), {1000 * c_mp / a.images:.1f} CPU ms/image")
+    print(f"render {a.size}px (varied identities): {a.images / t_render:.1f} frames/s wall, "
+          f"{1000 * c_render / a.images:.1f} CPU ms/frame")
     print(f"faces detected: {found}/{a.images} = {100 * found / a.images:.2f}% "
           f"(sampled identities, seed {a.seed})")
     est = a.full_images * per_img / a.workers / 60
-    print(f"full-scale image half: {a.full_images} images x {1000 * per_img:.1f} ms / "
-          f"{a.workers} workers = {est:.1f} min (render + extract, excl. JPEG writes)")
+    cpu_img = (c_render + c_mp) / a.images
+    est_cpu = a.full_images * cpu_img / a.workers / 60
+    print(f"full-scale image half: {a.full_images} images x {1000 * per_img:.1f} wall ms / "
+          f"{a.workers} workers = {est:.1f} min at this load; from CPU time "
+          f"({1000 * cpu_img:.1f} ms/image): {est_cpu:.1f} min on {a.workers} idle cores "
+          "(render + extract, excl. JPEG writes)")
 
 
 if __name__ == "__main__":

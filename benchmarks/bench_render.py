@@ -13,17 +13,17 @@ from emo3d_lib.face.render import FaceRenderer
 from emo3d_lib.face.rig_check import sparse_weights
 
 
-def fps(backend: str, frames: int, size: int, head: str) -> float:
+def fps(backend: str, frames: int, size: int, head: str) -> tuple[float, float]:
     w = sparse_weights(frames, seed=1)
     ids = sample_identities(1, frames)
     r = FaceRenderer(head, size=size, backend=backend)
     r.render(w[:1], ids[:1])  # context + upload outside the timing
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for i in range(frames):
         r.render(w[i:i + 1], ids[i:i + 1])
-    dt = time.perf_counter() - t
+    dt, dc = time.perf_counter() - t, time.process_time() - c
     r.close()
-    return frames / dt
+    return frames / dt, 1000 * dc / frames
 
 
 def main() -> None:
@@ -33,11 +33,16 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--head", default="builtin")
     a = ap.parse_args()
-    egl = fps("egl", a.frames, a.size, a.head)
-    print(f"render {a.head} {a.size}px egl:   {egl:7.1f} frames/s ({1000 / egl:.1f} ms/frame, "
-          f"{a.frames} frames, one process)")
-    cpu = fps("numpy", a.numpy_frames, a.size, a.head)
-    print(f"render {a.head} {a.size}px numpy: {cpu:7.2f} frames/s ({1000 / cpu:.0f} ms/frame)")
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall figures "
+          "inflate under load; CPU ms is this process's own time, all its threads)")
+    egl, c = fps("egl", a.frames, a.size, a.head)
+    print(f"render {a.head} {a.size}px egl:   {egl:7.1f} frames/s wall ({1000 / egl:.1f} ms), "
+          f"{c:.1f} CPU ms/frame, {a.frames} frames, one process")
+    cpu, c = fps("numpy", a.numpy_frames, a.size, a.head)
+    print(f"render {a.head} {a.size}px numpy: {cpu:7.2f} frames/s wall ({1000 / cpu:.0f} ms), "
+          f"{c:.0f} CPU ms/frame")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from emo3d_lib import atomic
 from emo3d_lib.errors import Emo3DError
-from emo3d_lib.paths import REPO_ROOT
+from emo3d_lib.paths import REPO_ROOT, data_root
 
 PROFILES: tuple[str, ...] = ("full", "smoke")
 EXECUTED = Path("book") / "executed"
@@ -127,8 +127,10 @@ def plan(root: Path = REPO_ROOT, profile: str = "full",
         if unknown:
             raise Emo3DError(f"--only {unknown}: no such notebook (have: {sorted(metas)})")
         order = [s for s in order if s in only]
-    data_dir = (root / "data" / "datasets" / f"book-{profile}").resolve()
-    runs_dir = (root / "data" / "runs" / f"book-{profile}").resolve()
+    # the repository's book honours $EMO3D_DATA (paths.data_root); a copied book keeps its own
+    base = data_root() if root.resolve() == REPO_ROOT.resolve() else root / "data"
+    data_dir = (base / "datasets" / f"book-{profile}").resolve()
+    runs_dir = (base / "runs" / f"book-{profile}").resolve()
     out: list[Execution] = []
     for stem in order:
         meta = metas[stem]

@@ -75,7 +75,7 @@ def evaluate_fei(model: FEIModel, data: FEIData, *, n_boot: int = 1000,
             for k, v in regression_measures(t2, p2).items():
                 row[f"{prefix}_{k}"] = v
             if prefix in ("dist", "va"):
-                for k, (lo, hi) in regression_intervals(t2, p2, n_boot=n_boot // 2 or 10,
+                for k, (lo, hi) in regression_intervals(t2, p2, n_boot=n_boot,
                                                         seed=seed).items():
                     row[f"{prefix}_{k}_lo"], row[f"{prefix}_{k}_hi"] = lo, hi
         rows.append(row)

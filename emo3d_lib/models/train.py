@@ -88,15 +88,24 @@ def _clip_features(clip: Any, td: TrainingData, mirror: bool,
                               np.uint8)
         return arr
 
-    feats["image"], _ = cache.cached(f"{key}:image", img_keys,
-                                     lambda: clip.encode_images(pixels()), cache_dir)
-    if mirror:
+    if mirror:  # mirrored descriptions (only those mentioning left/right change)
         mirrored = [mirror_text(t) for t in td.texts]
         changed = [i for i, (a, b) in enumerate(zip(td.texts, mirrored, strict=True)) if a != b]
         feats["text_mirror"] = feats["text"].copy()
         if changed:
             feats["text_mirror"][changed] = clip_text_embeddings(
                 clip, [mirrored[i] for i in changed], cache_dir)
+    if getattr(clip, "reads_blendshapes", False):
+        # Emo3D-CLIP reads an image through MediaPipe's 52 scores: the dataset holds them for
+        # every image (a flipped face reads as the mirrored scores), so no image is re-read.
+        feats["image"] = clip.encode_blendshapes(td.image_blendshapes)
+        if mirror:
+            feats["image_mirror"] = clip.encode_blendshapes(
+                mirror_blendshapes(td.image_blendshapes))
+        return feats
+    feats["image"], _ = cache.cached(f"{key}:image", img_keys,
+                                     lambda: clip.encode_images(pixels()), cache_dir)
+    if mirror:
         feats["image_mirror"], _ = cache.cached(
             f"{key}:image-mirror", img_keys, lambda: clip.encode_images(mirror_images(pixels())),
             cache_dir)
