@@ -130,6 +130,10 @@ def test_library_hash_follows_the_imported_modules() -> None:
     files = [p.name for p in pipeline._module_files("emo3d_lib.models")]
     assert "__init__.py" in files and "lm-mlp.json" in files  # package data counts too
     assert pipeline._module_files("emo3d_lib.no_such_module") == []
+    # a function-level import counts: the generator's workers load the renderer lazily
+    closure = pipeline.import_closure(["emo3d_lib.data.generate"])
+    assert {"emo3d_lib.face.render", "emo3d_lib.schema"} <= closure
+    assert "emo3d_lib.book.viewer" not in closure
 
 
 def test_resolve_toc_expands_runs_matches_prefix_and_drops_missing(tmp_path: Path) -> None:
@@ -149,7 +153,8 @@ def test_resolve_toc_expands_runs_matches_prefix_and_drops_missing(tmp_path: Pat
              "05_metric_study", "07_extra"]
     out = pipeline.resolve_toc(tmp_path, names)
     chapters = [c["file"] for c in out["parts"][0]["chapters"]]
-    assert chapters == ["book/executed/01_dataset_generation",
-                        "book/executed/03_training-lm_mlp", "book/executed/03_training-vae_clip",
+    assert chapters == ["book/executed/01_dataset_generation", "book/executed/03_training-lm_mlp",
                         "book/executed/05_metric_study", "book/executed/07_extra"]
+    assert out["parts"][0]["chapters"][1]["sections"] == [
+        {"file": "book/executed/03_training-vae_clip"}]
     assert [p["caption"] for p in out["parts"]] == ["Chapters", "Results"]

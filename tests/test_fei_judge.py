@@ -106,6 +106,20 @@ def test_read_metric_results_formats(tmp_path) -> None:
         read_metric_results(tmp_path / "nope")
 
 
+def test_judge_uses_the_metric_prompt_settings(tmp_path) -> None:
+    from emo3d_lib.fei.judge_run import prompt_settings
+
+    assert prompt_settings(None)["n"] == 1000
+    (tmp_path / "table2.json").write_text(json.dumps(
+        {"n": 37, "split": "val", "seed": 4, "sources": {}}))
+    assert prompt_settings(tmp_path) == {"n": 37, "split": "val", "seed": 4,
+                                         "text_column": "text_1"}
+    (tmp_path / "table2.json").write_text(json.dumps(
+        {"n": 12, "mean_kl": 1.0, "emo3d": 0.7, "selection_seed": 2, "text_column": "text_2"}))
+    assert prompt_settings(tmp_path / "table2.json") == {"n": 12, "split": "test", "seed": 2,
+                                                         "text_column": "text_2"}
+
+
 def test_rank_correlation_sign() -> None:
     judge = pd.DataFrame({"judge_kl": [0.1, 0.2, 0.3, 0.4], "agreement": [0.9, 0.7, 0.5, 0.2]},
                          index=["a", "b", "c", "d"])

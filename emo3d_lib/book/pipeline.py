@@ -13,6 +13,8 @@ book is then built with Jupyter Book v1 from a table of contents resolved agains
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import json
 import os
@@ -159,10 +161,66 @@ def _module_files(module: str) -> list[Path]:
     return [single] if single.is_file() else []
 
 
+def _imported_by(module: str) -> set[str]:
+    """``emo3d_lib`` modules named in any import of ``module``'s source, function bodies too."""
+    rel = Path(*module.split("."))
+    sources = [p for p in (REPO_ROOT / rel / "__init__.py", (REPO_ROOT / rel).with_suffix(".py"))
+               if p.is_file()]
+    return set(_parse_imports(module, tuple((str(p), p.stat().st_mtime_ns) for p in sources)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_imports(module: str, sources: tuple[tuple[str, int], ...]) -> frozenset[str]:
+    """Cached per file version (path, mtime): a skip-everything run parses each file once."""
+    found: set[str] = set()
+    for name, _ in sources:
+        path = Path(name)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    parts = parts[: len(parts) - node.level + 1]
+                    base = ".".join(parts + ([base] if base else []))
+                names = [base] + [f"{base}.{a.name}" for a in node.names]
+            found.update(n for n in names if n == "emo3d_lib" or n.startswith("emo3d_lib."))
+    return frozenset(m for m in found if _is_module(m))
+
+
+def _is_module(module: str) -> bool:
+    rel = REPO_ROOT / Path(*module.split("."))
+    return (rel / "__init__.py").is_file() or rel.with_suffix(".py").is_file()
+
+
+def import_closure(modules: Iterable[str]) -> set[str]:
+    """The modules plus everything they import from ``emo3d_lib``, transitively.
+
+    Static, so it also covers imports done lazily inside functions or in worker processes that
+    the kernel never ran (e.g. the renderer a dataset generator's workers load).
+    """
+    todo, seen = list(modules), set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        todo.extend(_imported_by(module) - seen)
+    return seen
+
+
 def library_hash(modules: Iterable[str]) -> str:
-    """Hash of the library source a notebook imported (recorded when it last ran)."""
+    """Hash of the library source a notebook used: the modules its kernel imported (recorded
+    when it last ran) and their static import closure."""
     digest = hashlib.sha256()
-    for module in sorted(set(modules)):
+    for module in sorted(import_closure(modules)):
         for path in _module_files(module):
             rel = path.relative_to(REPO_ROOT).as_posix()
             if rel.removeprefix("emo3d_lib/") in _NOT_RESULT_SOURCES:
@@ -315,7 +373,8 @@ def run_notebooks(root: Path = REPO_ROOT, profile: str = "full",
 
 
 def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
-    """The tracked ``_toc.yml`` with each ``book/executed/X`` entry expanded to its copies.
+    """The tracked ``_toc.yml`` with each ``book/executed/X`` entry expanded to its copies
+    (one chapter per notebook; further executed copies of it become its sections).
 
     An entry matches the copies of the notebook whose stem is ``X`` or shares its ``NN_`` prefix,
     so the toc survives a renamed notebook; entries with no executed copy are dropped and
@@ -339,7 +398,11 @@ def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
             if file.startswith(prefix):
                 hits = copies_of(file)
                 used.update(hits)
-                out.extend({**item, "file": prefix + n} for n in hits)
+                if hits:  # several runs of one notebook: one chapter, the others its sections
+                    extra = [{"file": prefix + n} for n in hits[1:]]
+                    sections = extra + expand(item.get("sections", []))
+                    out.append({**item, "file": prefix + hits[0],
+                                **({"sections": sections} if sections else {})})
                 continue
             if "sections" in item:
                 item = {**item, "sections": expand(item["sections"])}

@@ -307,7 +307,7 @@ def clear_root(root: str | Path) -> None:
 
 
 def remove_stale_temporaries(root: str | Path) -> int:
-    """Delete half-written files a killed run left (``atomic_path``'s ``.name.XXXX.tmp``)."""
+    """Delete half-written files a killed run left (``atomic_path``'s ``.<name>.<random>.tmp``)."""
     stale = [p for p in Path(root).rglob(".*.tmp") if p.is_file()]
     for path in stale:
         path.unlink(missing_ok=True)

@@ -36,6 +36,7 @@ PUPIL_ANGLE = np.radians(11.0)
 GAZE_DEG = {"Up": 22.0, "Down": 22.0, "In": 28.0, "Out": 28.0}
 TEX = 512
 LOWER_LID = ((90, 60, 50), 4)  # colour and width (texels) of the lower lash line
+SOCKET_SHADE = 0.85  # albedo factor in the eye sockets (1 = no shading)
 #: neutral corrections of the canonical mesh (cm): lid opening, iris height, inner brow drop
 NEUTRAL = {"lid_up": 0.35, "lid_down": 0.05, "iris_up": 0.1, "brow_in": 0.0, "lip_close": 0.37}
 
@@ -90,6 +91,18 @@ def _paint_skin(uv: np.ndarray) -> np.ndarray:
     def poly(ids):
         return [(float(uv[i, 0] * TEX), float(uv[i, 1] * TEX)) for i in ids]
 
+    if SOCKET_SHADE < 1.0:  # soft shadow of the eye sockets: lids read against it
+        mask = Image.new("L", (TEX, TEX), 0)
+        md = ImageDraw.Draw(mask)
+        for brow, upper, lower in ((lm.LEFT_BROW_LOWER, lm.LEFT_EYE_UPPER, lm.LEFT_EYE_LOWER),
+                                   (lm.RIGHT_BROW_LOWER, lm.RIGHT_EYE_UPPER,
+                                    lm.RIGHT_EYE_LOWER)):
+            md.polygon(poly(brow + tuple(reversed(upper))), fill=255)
+            md.line(poly(lower), fill=160, width=9)
+        m = np.asarray(mask.filter(ImageFilter.GaussianBlur(7)), np.float32)[..., None] / 255
+        base = np.asarray(img, np.float32) * (1 - (1 - SOCKET_SHADE) * m)
+        img = Image.fromarray(base.astype(np.uint8))
+        d = ImageDraw.Draw(img)
     lips = (196, 104, 100)
     d.polygon(poly(lm.LIPS_UPPER_OUTER + tuple(reversed(lm.LIPS_UPPER_INNER))), fill=lips)
     d.polygon(poly(lm.LIPS_LOWER_OUTER + tuple(reversed(lm.LIPS_LOWER_INNER))), fill=lips)

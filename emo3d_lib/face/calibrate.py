@@ -95,9 +95,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--path", default="image", choices=("image", "ceiling"))
     ap.add_argument("--fresh", action="store_true", help="start from unit gains, linear curves")
     ap.add_argument("--refine", action="store_true", help="small steps around the current file")
+    ap.add_argument("--curves", action="store_true", help="search response exponents only")
     ap.add_argument("--pool-twins", action="store_true", help="one setting per left/right pair")
     args = ap.parse_args(argv)
     cands = ((0.8, 1.0), (1.0, 1.0), (1.25, 1.0)) if args.refine else CANDIDATES
+    if args.curves:
+        cands = ((1.0, 0.7), (1.0, 1.0), (1.0, 1.4))
     gains, curves, report = calibrate(args.samples, args.seed, args.path, cands,
                                       {} if args.fresh else None, {} if args.fresh else None,
                                       pool_twins=args.pool_twins)
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
               + f"  -> gain {gains[n]:.3g} curve {curves[n]:.3g}")
     meta = {"samples": args.samples, "seed": args.seed, "path": args.path,
             "candidates": [list(c) for c in cands], "refine": args.refine,
-            "pool_twins": args.pool_twins, "max_gain": MAX_GAIN,
+            "pool_twins": args.pool_twins, "max_gain": MAX_GAIN, "curves_only": args.curves,
             "best_r": {n: max(row.values()) for n, row in report.items()}}
     print(write_calibration(gains, curves, meta))
 
