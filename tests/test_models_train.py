@@ -109,18 +109,24 @@ def test_finetuning_the_english_lm_changes_its_weights(tmp_path: Path) -> None:
     assert load_predictor(str(tmp_path / "run")).predict(["calm"]).shape == (1, 52)
 
 
-def test_emo3d_clip_api(tiny_clip_checkpoint: Path, tiny_model_dataset: Path) -> None:
+def test_emo3d_clip_api(tiny_clip_checkpoint: Path) -> None:
     clip = load_clip(str(tiny_clip_checkpoint))
-    assert clip.name == "Emo3D-CLIP"
+    assert clip.name == "Emo3D-CLIP" and clip.reads_blendshapes
     t = clip.encode_text(["a joyful face", "a furious face", "a calm face"])
     assert t.shape == (3, clip.dim) and t.dtype == np.float32
     assert np.allclose(np.linalg.norm(t, axis=1), 1, atol=1e-5)
-    imgs = np.random.default_rng(0).integers(0, 255, (5, 80, 70, 3), dtype=np.uint8)
-    i = clip.encode_images(imgs, batch_size=2)
-    assert i.shape == (5, clip.dim) and np.allclose(np.linalg.norm(i, axis=1), 1, atol=1e-5)
-    assert np.allclose(clip.encode_images(imgs[:1]), i[:1], atol=1e-5)
+    # the text tower is MiniLM locked: the shared feature cache gives the same embeddings
+    from emo3d_lib.models.backbones import minilm_features
+
+    feats = minilm_features(["a joyful face", "a furious face", "a calm face"])
+    assert np.allclose(clip.project_text_features(feats), t, atol=1e-5)
+    noise = np.random.default_rng(0).integers(0, 255, (2, 80, 70, 3), dtype=np.uint8)
+    with pytest.warns(UserWarning, match="no face"):
+        i = clip.encode_images(noise, batch_size=1)
+    assert i.shape == (2, clip.dim) and np.allclose(np.linalg.norm(i, axis=1), 1, atol=1e-5)
+    assert np.allclose(i[0], clip.encode_blendshapes(np.zeros((1, 52), np.float32))[0], atol=1e-6)
     with pytest.raises(Emo3DError, match="uint8"):
-        clip.encode_images(imgs.astype(np.float32))
+        clip.encode_images(noise.astype(np.float32))
     with pytest.raises(Emo3DError, match="text 1: empty"):
         clip.encode_text(["ok", "  "])
     m = json.loads((tiny_clip_checkpoint / "metrics.json").read_text())
@@ -129,6 +135,30 @@ def test_emo3d_clip_api(tiny_clip_checkpoint: Path, tiny_model_dataset: Path) ->
         assert 0 < m["test"][f"{direction}_chance"]["R@10"] <= 1
     with pytest.raises(Emo3DError, match="does not exist"):
         load_clip(str(tiny_clip_checkpoint / "missing"))
+
+
+def test_emo3d_clip_reads_a_rendered_face_like_the_dataset(tiny_clip_checkpoint: Path,
+                                                           image_dataset: Path) -> None:
+    """encode_images (MediaPipe on the pixels) == the tower on the dataset's stored scores."""
+    from emo3d_lib.models.data import load_images
+
+    td = load_training_data(image_dataset)
+    clip = load_clip(str(tiny_clip_checkpoint))
+    pixels = load_images(td.image_paths(np.arange(3)), 256)
+    from_pixels = clip.encode_images(pixels)
+    from_scores = clip.encode_blendshapes(td.image_blendshapes[:3])
+    assert np.all(np.sum(from_pixels * from_scores, axis=1) > 0.95)
+
+
+def test_emo3d_clip_learns_above_chance(tmp_path: Path) -> None:
+    from emo3d_lib.models.train_clip import train_clip
+    from tests.fixtures.models import make_model_dataset
+
+    data = make_model_dataset(tmp_path / "d", samples=160, seed=1)
+    m = train_clip(data, tmp_path / "clip", epochs=30, batch_size=64, seed=0,
+                   cache_dir=tmp_path / "cache")
+    t2i = m["test"]["text_to_image"]["R@10"]
+    assert t2i > 1.5 * m["test"]["text_to_image_chance"]["R@10"]
 
 
 def test_predict_inputs_that_break_a_text_model(tiny_lm_checkpoint: Path) -> None:

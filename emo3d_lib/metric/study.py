@@ -6,7 +6,9 @@ and renderer), so models and anchors are compared on identical terms.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -220,3 +222,24 @@ def find_clip_checkpoint(runs_dir: str | Path | None = None) -> str | None:
         if hits:
             return str(hits[0].parent)
     return None
+
+
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the block: MediaPipe's C++ logs (one banner per
+    FaceLandmarker it creates) would otherwise fill a notebook cell. Python exceptions still
+    propagate; only native log lines are dropped."""
+    import os
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

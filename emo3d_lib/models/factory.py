@@ -45,7 +45,7 @@ def predict_outputs(model: nn.Module, emb: torch.Tensor) -> torch.Tensor:
     if isinstance(model, EmotionXLM):
         return model(emb)[0]
     if isinstance(model, VAEClip):
-        return model.decode(emb)
+        return model.decode_text(emb)
     return model(emb)
 
 

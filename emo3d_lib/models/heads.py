@@ -126,9 +126,26 @@ class VAEClip(nn.Module):
         self.logvar = nn.Linear(hidden, clip_dim)
         self.decoder = nn.Sequential(nn.Linear(clip_dim, hidden), nn.ReLU(), nn.Dropout(dropout),
                                      nn.Linear(hidden, outputs), nn.Sigmoid())
+        # modality-gap shift added to a text embedding before decoding (set by fit_text_shift)
+        self.register_buffer("text_shift", torch.zeros(clip_dim))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(F.normalize(z, dim=-1))
+
+    def decode_text(self, text_emb: torch.Tensor) -> torch.Tensor:
+        """Text -> blendshapes: decode the (gap-corrected) CLIP text embedding."""
+        return self.decode(F.normalize(text_emb, dim=-1) + self.text_shift)
+
+    @torch.no_grad()
+    def fit_text_shift(self, blendshapes: torch.Tensor, text_emb: torch.Tensor) -> None:
+        """Centre of the latent directions minus centre of the text embeddings (training set).
+
+        CLIP text embeddings sit in a cone apart from the latents the decoder learned from (the
+        modality gap); moving them by the difference of centroids puts them where it decodes.
+        """
+        mu = self.mu(self.encoder(blendshapes))
+        self.text_shift.copy_(F.normalize(mu, dim=-1).mean(0)
+                              - F.normalize(text_emb, dim=-1).mean(0))
 
     def forward(
         self, blendshapes: torch.Tensor, generator: torch.Generator | None = None

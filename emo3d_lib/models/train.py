@@ -272,6 +272,9 @@ def train(
             opt.step()
             running += float(loss.detach()) * len(sel)
             seen += len(sel)
+        if family == "vae-clip":
+            model.eval()
+            model.fit_text_shift(train_y.to(device), train_x.to(device))
         val_mse = split_mse(va)
         train_mse = split_mse(tr) if not finetune else running / seen
         history.append({"epoch": epoch + 1, "train_loss": running / seen,
