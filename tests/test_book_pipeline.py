@@ -149,12 +149,14 @@ def test_resolve_toc_expands_runs_matches_prefix_and_drops_missing(tmp_path: Pat
         ],
     }
     (tmp_path / "_toc.yml").write_text(yaml.safe_dump(toc))
-    names = ["01_dataset_generation", "03_training-lm_mlp", "03_training-vae_clip",
+    names = ["01_dataset_generation", "03_training-vae_clip", "03_training-lm_mlp",
              "05_metric_study", "07_extra"]
     out = pipeline.resolve_toc(tmp_path, names)
     chapters = [c["file"] for c in out["parts"][0]["chapters"]]
-    assert chapters == ["book/executed/01_dataset_generation", "book/executed/03_training-lm_mlp",
+    # the first executed copy (execution order, not alphabetical) is the chapter
+    assert chapters == ["book/executed/01_dataset_generation",
+                        "book/executed/03_training-vae_clip",
                         "book/executed/05_metric_study", "book/executed/07_extra"]
     assert out["parts"][0]["chapters"][1]["sections"] == [
-        {"file": "book/executed/03_training-vae_clip"}]
+        {"file": "book/executed/03_training-lm_mlp"}]
     assert [p["caption"] for p in out["parts"]] == ["Chapters", "Results"]

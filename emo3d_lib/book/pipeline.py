@@ -381,7 +381,7 @@ def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
     executed copies no entry names are appended to the first part that lists notebooks.
     """
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    names = sorted(executed_names)
+    names = list(dict.fromkeys(executed_names))  # keep the given (execution) order
     used: set[str] = set()
     prefix = EXECUTED.as_posix() + "/"
 
@@ -431,8 +431,12 @@ def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
 
 def build_book(root: Path = REPO_ROOT, rebuild_all: bool = False) -> Path:
     """Jupyter Book v1 build of ``root`` into ``book/_build/html`` using the resolved toc."""
-    executed = sorted(p.stem for p in (root / EXECUTED).glob("*.ipynb")
-                      if not p.name.endswith(".failed.ipynb") and not p.name.startswith("."))
+    present = {p.stem for p in (root / EXECUTED).glob("*.ipynb")
+               if not p.name.endswith(".failed.ipynb") and not p.name.startswith(".")}
+    with warnings.catch_warnings():  # missing dependencies were reported when executing
+        warnings.simplefilter("ignore")
+        order = [e.name for e in plan(root)]  # runs of a notebook in their metadata order
+    executed = [n for n in order if n in present] + sorted(present - set(order))
     toc_path = root / EXECUTED / "_toc.yml"
     text = yaml.safe_dump(resolve_toc(root, executed), sort_keys=False)
     if not toc_path.is_file() or toc_path.read_text() != text:  # keep mtime: incremental build

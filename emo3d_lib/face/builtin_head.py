@@ -31,14 +31,16 @@ GAINS_FILE = "rig_gains.json"
 CREDIT = ("Built-in head: MediaPipe canonical face mesh (Apache-2.0, Google), rigged and "
           "painted procedurally by emo3d_lib")
 EYE_RADIUS = 1.2
-IRIS_ANGLE = np.radians(27.0)
-PUPIL_ANGLE = np.radians(11.0)
+#: a real iris (~11.7 mm) is taller than the lid opening, so the lids hide its top: FaceLandmarker
+#: reads eyeWide from the sclera that appears above it (27 deg gave a half-size readout)
+IRIS_ANGLE = np.radians(32.0)
+PUPIL_ANGLE = np.radians(13.0)
 GAZE_DEG = {"Up": 22.0, "Down": 22.0, "In": 28.0, "Out": 28.0}
 TEX = 512
 LOWER_LID = ((90, 60, 50), 4)  # colour and width (texels) of the lower lash line
 SOCKET_SHADE = 0.85  # albedo factor in the eye sockets (1 = no shading)
 #: neutral corrections of the canonical mesh (cm): lid opening, iris height, inner brow drop
-NEUTRAL = {"lid_up": 0.35, "lid_down": 0.05, "iris_up": 0.1, "brow_in": 0.0, "lip_close": 0.37}
+NEUTRAL = {"lid_up": 0.15, "lid_down": 0.05, "iris_up": 0.1, "brow_in": 0.0, "lip_close": 0.37}
 
 
 def _load_calibration() -> dict:

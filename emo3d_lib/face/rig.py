@@ -332,7 +332,7 @@ BUILDERS: dict[str, Callable[[RigContext], np.ndarray]] = {
     "eyeLookDownLeft": _eye_look(-0.15, 0.0),
     "eyeLookInLeft": _eye_look(0.0, -0.1),
     "eyeLookOutLeft": _eye_look(0.0, 0.1),
-    "eyeLookUpLeft": _eye_look(0.2, 0.0),
+    "eyeLookUpLeft": _eye_look(0.35, 0.0),  # lids lift with the gaze: iris stays seen
     "eyeSquintLeft": _eye_squint,
     "eyeWideLeft": _eye_wide,
     "jawForward": _jaw(shift=(0.0, 0.0, 0.7)),

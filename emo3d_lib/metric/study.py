@@ -243,3 +243,19 @@ def native_stderr_silenced() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def image_tower_kind(clip: Any) -> str:
+    """A short description of a CLIP's image tower for captions ("pixels", MediaPipe, ...)."""
+    import json
+
+    from emo3d_lib.models.clip import CONFIG_FILE
+
+    source = Path(str(getattr(clip, "source", "") or ""))
+    if (source / CONFIG_FILE).is_file():
+        cfg = json.loads((source / CONFIG_FILE).read_text(encoding="utf-8"))
+        kind = cfg.get("image_tower", {"type": "pixels"}).get("type", "pixels")
+        return {"pixels": "small image encoder on pixels (trained here)",
+                "mediapipe-blendshapes": "MediaPipe blendshapes read off the image + MLP "
+                                         "(trained here)"}.get(kind, kind)
+    return "ViT-B/32 (pretrained)" if "ViT" in str(getattr(clip, "name", "")) else "unknown"

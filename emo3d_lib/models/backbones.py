@@ -155,6 +155,7 @@ def _load_hf(path: str, trainable: bool) -> tuple[Any, Any]:
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()  # the unused-pooler load report is noise here
+    hf_logging.disable_progress_bar()
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     model = AutoModel.from_pretrained(path, local_files_only=True, add_pooling_layer=False)
     model.requires_grad_(trainable)

@@ -204,6 +204,7 @@ def build_emo3d_clip(cfg: dict[str, Any] | None = None, pretrained_text: bool = 
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     cfg = cfg or get_config("backbones", "emo3d-clip")
     text_path = minilm_path()
     model = open_clip.CustomTextCLIP(
