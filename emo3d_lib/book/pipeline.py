@@ -431,6 +431,7 @@ def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
 
 def build_book(root: Path = REPO_ROOT, rebuild_all: bool = False) -> Path:
     """Jupyter Book v1 build of ``root`` into ``book/_build/html`` using the resolved toc."""
+    root = Path(root).resolve()  # jupyter-book runs with cwd=root: relative paths would break
     present = {p.stem for p in (root / EXECUTED).glob("*.ipynb")
                if not p.name.endswith(".failed.ipynb") and not p.name.startswith(".")}
     with warnings.catch_warnings():  # missing dependencies were reported when executing

@@ -93,8 +93,8 @@ def summary_table(results: dict[str, Any]) -> pd.DataFrame:
         ours = f"{ds[key]:,}" if ds else NOT_RUN
         rows.append({"paper item": f"dataset size: {key} (Table 1 / section 3)",
                      "paper": PAPER[key], "ours": ours,
-                     "agreement": "smaller by design (book built in under an hour on 2 cores); "
-                                  "same arithmetic" if ds else "chapter 1 missing"})
+                     "agreement": "smaller by design (sized for a 2-core machine); same "
+                                  "arithmetic" if ds else "chapter 1 missing"})
     emolex = results.get("emolex") or {}
     agree, kappa = emolex.get("dominant_agreement"), emolex.get("cohen_kappa")
     rows.append({"paper item": "check of the emotion distributions (appendix A.1)",

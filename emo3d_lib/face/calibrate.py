@@ -26,7 +26,8 @@ from emo3d_lib.schema import BLENDSHAPES, MIRROR_INDEX
 
 CALIBRATION_SEED = 12345
 #: Gains above this make single channels grotesque at weight 1 (torn lips, brows over the eyes):
-#: MediaPipe might read them better, but the dataset's faces must stay plausible.
+#: MediaPipe might read them better, but the dataset's faces must stay plausible. (2.0 until the
+#: eye change; the channels now above 2 were checked on renders at weight 1.)
 MAX_GAIN = 3.0
 CANDIDATES = ((0.8, 1.0), (1.0, 1.0), (1.4, 1.0), (2.0, 1.0))
 
