@@ -103,3 +103,16 @@ def test_fork_after_parent_context_fails_fast(renderer):
             os._exit(5)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_model_imports_after_rendering_do_not_crash() -> None:
+    """Rendering first and importing open_clip/torchvision later once segfaulted (exit 139)."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\n"
+            "from emo3d_lib.face.render import FaceRenderer\n"
+            "FaceRenderer('builtin', size=32).render(np.zeros((1, 52), np.float32))\n"
+            "import open_clip\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]

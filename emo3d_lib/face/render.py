@@ -61,12 +61,26 @@ def _shade_params(part, ident: Identity) -> tuple[np.ndarray, np.ndarray]:
     return colors.astype(np.float32), tint
 
 
+def _load_torchvision_before_egl() -> None:
+    """Import torchvision (if installed) before Mesa's EGL driver loads.
+
+    Importing torchvision *after* an llvmpipe EGL context exists segfaults the process (its
+    bundled native libraries clash with the ones Mesa loaded); importing it first is safe. Model
+    code imports open_clip/torchvision after rendering, so the renderer pays this once.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("torchvision") is not None:
+        import torchvision  # noqa: F401
+
+
 class _GLBackend:
     """moderngl standalone EGL context with a 4x multisampled framebuffer."""
 
     def __init__(self, head: Head, size: int) -> None:
         import moderngl
 
+        _load_torchvision_before_egl()
         global _GL_PID
         if _GL_PID is not None and os.getpid() != _GL_PID:
             raise Emo3DError(
