@@ -109,7 +109,7 @@ def test_finetuning_the_english_lm_changes_its_weights(tmp_path: Path) -> None:
     assert load_predictor(str(tmp_path / "run")).predict(["calm"]).shape == (1, 52)
 
 
-def test_emo3d_clip_api(tiny_clip_checkpoint: Path) -> None:
+def test_emo3d_clip_api(tiny_clip_checkpoint: Path, tmp_path: Path) -> None:
     clip = load_clip(str(tiny_clip_checkpoint))
     assert clip.name == "Emo3D-CLIP" and clip.reads_blendshapes
     t = clip.encode_text(["a joyful face", "a furious face", "a calm face"])
@@ -118,7 +118,7 @@ def test_emo3d_clip_api(tiny_clip_checkpoint: Path) -> None:
     # the text tower is MiniLM locked: the shared feature cache gives the same embeddings
     from emo3d_lib.models.backbones import minilm_features
 
-    feats = minilm_features(["a joyful face", "a furious face", "a calm face"])
+    feats = minilm_features(["a joyful face", "a furious face", "a calm face"], tmp_path)
     assert np.allclose(clip.project_text_features(feats), t, atol=1e-5)
     noise = np.random.default_rng(0).integers(0, 255, (2, 80, 70, 3), dtype=np.uint8)
     with pytest.warns(UserWarning, match="no face"):
