@@ -21,8 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import torchvision  # noqa: F401  (before any EGL context)
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 

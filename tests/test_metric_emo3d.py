@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import torchvision  # noqa: F401  (before any EGL context: importing it afterwards segfaults)
 
 from emo3d_lib.cli import main
 from emo3d_lib.errors import Emo3DError

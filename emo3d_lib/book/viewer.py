@@ -270,19 +270,6 @@ def face_viewer(weights: Sequence[float] | np.ndarray | None, head: Any,
 _RENDERERS: dict[tuple[int, int], Any] = {}
 
 
-def _load_torch_compiler_first() -> None:
-    """Import ``torch._inductor`` before Mesa's EGL context exists, if torch is installed.
-
-    Measured here: once llvmpipe (Mesa's LLVM 15) is loaded, a later ``import torch._inductor``
-    (``torch.use_deterministic_algorithms`` does it, e.g. in training) segfaults the process;
-    the other order is fine. A kernel that shows faces and then trains must not crash.
-    """
-    import importlib.util
-
-    if importlib.util.find_spec("torch") is not None:
-        import torch._inductor  # noqa: F401
-
-
 def render_faces(weights: np.ndarray, head: Any, size: int = 256) -> np.ndarray:
     """uint8 (N, size, size, 3) images of ``head`` with each weight row, default identity.
 
@@ -291,7 +278,6 @@ def render_faces(weights: np.ndarray, head: Any, size: int = 256) -> np.ndarray:
     from emo3d_lib.face.identity import Identity
     from emo3d_lib.face.render import FaceRenderer
 
-    _load_torch_compiler_first()
     rows = np.stack([check_weights(w) for w in np.atleast_2d(np.asarray(weights))])
     key = (id(head), size)
     if key not in _RENDERERS:

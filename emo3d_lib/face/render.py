@@ -64,9 +64,10 @@ def _shade_params(part, ident: Identity) -> tuple[np.ndarray, np.ndarray]:
 def _load_torchvision_before_egl() -> None:
     """Import torchvision (if installed) before Mesa's EGL driver loads.
 
-    Importing torchvision *after* an llvmpipe EGL context exists segfaults the process (its
-    bundled native libraries clash with the ones Mesa loaded); importing it first is safe. Model
-    code imports open_clip/torchvision after rendering, so the renderer pays this once.
+    Importing torchvision (or ``torch._inductor``, which ``torch.use_deterministic_algorithms``
+    pulls in) *after* an llvmpipe EGL context exists segfaults the process: their native
+    libraries clash with the LLVM that Mesa loaded. Loading them first is safe, and model code
+    imports them after rendering (kernels that show faces, then train), so the renderer pays once.
     """
     import importlib.util
 

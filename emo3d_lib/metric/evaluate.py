@@ -7,8 +7,6 @@ faces; ``evaluate`` does both and returns the JSON-ready summary that ``emo3d ev
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import os
 import time
 from pathlib import Path
@@ -31,13 +29,7 @@ RENDER_SIZE = 256
 
 def fixed_camera_renderer(head: str = "builtin", size: int = RENDER_SIZE,
                           backend: str = "auto") -> tuple[FaceImages, str]:
-    """A renderer with ``Identity.default()`` (fixed frontal camera) for every face, and its name.
-
-    torchvision is imported before the GL context is created: importing it after an EGL
-    context exists crashes the process (segfault seen with Mesa llvmpipe here).
-    """
-    with contextlib.suppress(ImportError):  # torchvision is a pinned dependency
-        importlib.import_module("torchvision")
+    """A renderer with ``Identity.default()`` (fixed frontal camera) for all faces, and its name."""
     from emo3d_lib.face.render import FaceRenderer
 
     renderer = FaceRenderer(head, size=size, backend=backend)
