@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Callable
 
 from emo3d_lib.errors import Emo3DError
 
@@ -22,6 +23,32 @@ COMMAND_MODULES: tuple[str, ...] = (
     "emo3d_lib.fei.cli",       # train-fei, judge
     "emo3d_lib.book.cli",      # book
 )
+
+
+def int_at_least(low: int) -> Callable[[str], int]:
+    """argparse type: an integer >= ``low`` (the message names the bad value)."""
+
+    def parse(text: str) -> int:
+        try:
+            val = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if val < low:
+            raise argparse.ArgumentTypeError(f"{val} must be >= {low}")
+        return val
+
+    return parse
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    try:
+        val = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not val > 0:
+        raise argparse.ArgumentTypeError(f"{val} must be > 0")
+    return val
 
 
 def build_parser() -> argparse.ArgumentParser:

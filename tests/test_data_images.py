@@ -58,7 +58,7 @@ def test_image_dataset_paths_scores_and_detection(image_dataset: Path) -> None:
 
 
 def _cli(out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "emo3d_lib.data.cli", "generate", "--out", str(out),
+    return [sys.executable, "-m", "emo3d_lib.cli", "generate", "--out", str(out),
             "--samples", "24", "--seed", "5", "--images-per-sample", "1", "--shard-size", "4",
             "--image-size", "192", "--no-progress", *extra]
 

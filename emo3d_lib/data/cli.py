@@ -80,22 +80,3 @@ def _primitives(args: argparse.Namespace) -> int:
                                   image_size=args.image_size, progress=not args.no_progress)
     print(json.dumps(summary, indent=2))
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run only this stage's commands (``python -m emo3d_lib.data.cli generate ...``)."""
-    import sys
-
-    parser = argparse.ArgumentParser(prog="emo3d")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except Emo3DError as err:
-        print(f"emo3d {args.command}: error: {err}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -6,30 +6,8 @@ import argparse
 import json
 import sys
 
+from emo3d_lib.cli import int_at_least, positive_float
 from emo3d_lib.metric.anchors import ANCHORS
-
-
-def _int_at_least(low: int):  # noqa: ANN202 - argparse type factory
-    def parse(text: str) -> int:
-        try:
-            val = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if val < low:
-            raise argparse.ArgumentTypeError(f"{val} must be >= {low}")
-        return val
-
-    return parse
-
-
-def _positive_float(text: str) -> float:
-    try:
-        val = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not val > 0:
-        raise argparse.ArgumentTypeError(f"{val} must be > 0")
-    return val
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,8 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     src.add_argument("--predictions",
                      help="parquet/CSV with sample_id + the 52 blendshape columns by name")
     src.add_argument("--anchor", choices=ANCHORS, help="a sanity anchor instead of a model")
-    p.add_argument("--k", type=_int_at_least(1), default=10, help="top-K prompts (default 10)")
-    p.add_argument("--n", type=_int_at_least(2), default=1000,
+    p.add_argument("--k", type=int_at_least(1), default=10, help="top-K prompts (default 10)")
+    p.add_argument("--n", type=int_at_least(2), default=1000,
                    help="emotion-balanced test prompts (default 1000)")
     p.add_argument("--out", required=True, help="JSON file to write")
     p.add_argument("--clip", default=None,
@@ -56,12 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
     p.add_argument("--seed", type=int, default=0,
                    help="prompt selection, shuffled/random anchors and bootstrap")
-    p.add_argument("--alpha", type=_positive_float, default=1.0,
+    p.add_argument("--alpha", type=positive_float, default=1.0,
                    help="Emo3D = sigmoid(mean KL / alpha) (paper: 1)")
-    p.add_argument("--boot", type=_int_at_least(1), default=1000, help="bootstrap resamples")
-    p.add_argument("--batch-size", type=_int_at_least(1), default=64)
+    p.add_argument("--boot", type=int_at_least(1), default=1000, help="bootstrap resamples")
+    p.add_argument("--batch-size", type=int_at_least(1), default=64)
     p.add_argument("--head", default="builtin", help="head to render (builtin|facecap)")
-    p.add_argument("--size", type=_int_at_least(16), default=256, help="render size in px")
+    p.add_argument("--size", type=int_at_least(16), default=256, help="render size in px")
     p.add_argument("--text-column", default="text_1", choices=("text_1", "text_2", "text_3"))
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: auto)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -6,29 +6,14 @@ import argparse
 import json
 import sys
 
+from emo3d_lib.cli import int_at_least, positive_float
 from emo3d_lib.errors import Emo3DError
 
 MODELS = ("lm-mlp", "multilingual-mlp", "emotion-xlm", "clip-mlp", "vae-clip")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        val = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if val < 1:
-        raise argparse.ArgumentTypeError(f"{val} must be >= 1")
-    return val
 
 
-def _positive_float(text: str) -> float:
-    try:
-        val = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not val > 0:
-        raise argparse.ArgumentTypeError(f"{val} must be > 0")
-    return val
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,9 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data", required=True, help="dataset root (release layout)")
     p.add_argument("--model", required=True, choices=MODELS)
     p.add_argument("--out", required=True, help="checkpoint directory to write")
-    p.add_argument("--epochs", type=_positive_int)
-    p.add_argument("--batch-size", type=_positive_int)
-    p.add_argument("--lr", type=_positive_float)
+    p.add_argument("--epochs", type=int_at_least(1))
+    p.add_argument("--batch-size", type=int_at_least(1))
+    p.add_argument("--lr", type=positive_float)
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: auto)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--clip", default=None,
@@ -51,9 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c = subparsers.add_parser("train-clip", help="train Emo3D-CLIP (locked MiniLM text tower)")
     c.add_argument("--data", required=True)
     c.add_argument("--out", required=True)
-    c.add_argument("--epochs", type=_positive_int)
-    c.add_argument("--batch-size", type=_positive_int)
-    c.add_argument("--lr", type=_positive_float)
+    c.add_argument("--epochs", type=int_at_least(1))
+    c.add_argument("--batch-size", type=int_at_least(1))
+    c.add_argument("--lr", type=positive_float)
     c.add_argument("--device", default=None)
     c.add_argument("--seed", type=int, default=0)
     c.set_defaults(func=_train_clip)
