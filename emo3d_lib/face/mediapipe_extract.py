@@ -6,6 +6,7 @@ is not found is returned as ``None`` and counted in ``no_face``; it never raises
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -91,6 +92,18 @@ class BlendshapeExtractor:
     def extract_files(self, paths: Sequence[str | Path], landmarks: bool = False):
         """Like ``extract`` for image files; a missing or unreadable file raises Emo3DError."""
         return self.extract((read_image(p) for p in paths), landmarks=landmarks)
+
+
+@functools.cache
+def shared_extractor() -> BlendshapeExtractor:
+    """One open FaceLandmarker per process, for callers that read faces again and again.
+
+    Creating a landmarker costs ~80 ms and prints native log banners; a model that embeds
+    faces batch after batch (Emo3D-CLIP's image tower) reuses this one.
+    """
+    extractor = BlendshapeExtractor()
+    extractor.open()
+    return extractor
 
 
 def read_image(path: str | Path) -> np.ndarray:

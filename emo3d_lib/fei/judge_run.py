@@ -35,11 +35,11 @@ def face_tools(head: str = "builtin", size: int = 256, jpeg_quality: int | None 
     ``extract`` JPEG-encodes each render first (as the dataset's faces were stored before
     MediaPipe read them) and returns (B, 52) scores with NaN rows where no face was found.
     """
-    from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
+    from emo3d_lib.face.mediapipe_extract import shared_extractor
     from emo3d_lib.metric.evaluate import fixed_camera_renderer
 
     render, name = fixed_camera_renderer(head, size)
-    extractor = BlendshapeExtractor()
+    extractor = shared_extractor()
 
     def extract(images: np.ndarray) -> np.ndarray:
         if jpeg_quality is not None:

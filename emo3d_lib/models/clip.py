@@ -142,15 +142,14 @@ class Emo3DClipModel(ClipModel):
             return super().encode_images(images, batch_size)
         import warnings
 
-        from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
+        from emo3d_lib.face.mediapipe_extract import shared_extractor
 
         arr = np.asarray(images)
         if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8:
             raise Emo3DError(
                 f"images must be uint8 (N, H, W, 3); got {arr.dtype} with shape {arr.shape}"
             )
-        with BlendshapeExtractor() as extractor:
-            found = extractor.extract(arr)
+        found = shared_extractor().extract(arr)
         missing = sum(v is None for v in found)
         if missing:
             warnings.warn(f"{missing} of {len(found)} image(s): MediaPipe found no face; "
