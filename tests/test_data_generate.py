@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from emo3d_lib import cli as emo3d_cli
 from emo3d_lib import schema
-from emo3d_lib.data import cli as data_cli
 from emo3d_lib.data.generate import (
     CONFIG_NAME,
     SHARD_DIR,
@@ -91,7 +91,7 @@ def test_invalid_config_names_the_parameter(field: str, value: object) -> None:
 
 
 def test_cli_generates_text_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = data_cli.main(["generate", "--out", str(tmp_path), "--samples", "20", "--seed", "3",
+    code = emo3d_cli.main(["generate", "--out", str(tmp_path), "--samples", "20", "--seed", "3",
                           "--images-per-sample", "0", "--workers", "1", "--no-progress"])
     assert code == 0
     assert '"samples": 20' in capsys.readouterr().out
@@ -110,12 +110,12 @@ def test_cli_generates_text_only(tmp_path: Path, capsys: pytest.CaptureFixture[s
 ])
 def test_cli_refuses_invalid_parameters(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                         argv: list[str], message: str) -> None:
-    code = data_cli.main(["generate", "--out", str(tmp_path), "--no-progress", *argv])
+    code = emo3d_cli.main(["generate", "--out", str(tmp_path), "--no-progress", *argv])
     assert code == 2
     assert message in capsys.readouterr().err
 
 
 def test_cli_refuses_unknown_options(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
-        data_cli.main(["generate", "--out", str(tmp_path), "--samples", "5", "--colour", "red"])
+        emo3d_cli.main(["generate", "--out", str(tmp_path), "--samples", "5", "--colour", "red"])
     assert exc.value.code == 2

@@ -61,9 +61,9 @@ def test_generate_primitives_small(tmp_path: Path) -> None:
 def test_primitives_cli_refuses_invalid_parameters(tmp_path: Path, argv: list[str],
                                                    message: str,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from emo3d_lib.data import cli as data_cli
+    from emo3d_lib import cli as emo3d_cli
 
-    assert data_cli.main(["primitives", "--out", str(tmp_path), "--no-progress", *argv]) == 2
+    assert emo3d_cli.main(["primitives", "--out", str(tmp_path), "--no-progress", *argv]) == 2
     assert message in capsys.readouterr().err
 
 
