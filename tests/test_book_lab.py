@@ -2,6 +2,8 @@
 
 The static book is checked by test_book_browser.py; this checks the other place a reader meets
 the viewer: a notebook run in JupyterLab, with the lab extensions that setup installs.
+Run on demand with ``pytest -m live_lab``. It is flaky (3 of 5 runs passed in ~25 s; the others
+timed out waiting for the output canvas, cause not yet found), so CI leaves it out.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ def _png(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), np.int16)
 
 
+@pytest.mark.live_lab
 @pytest.mark.browser
 def test_viewer_runs_live_in_jupyterlab(lab_url: str) -> None:
     from playwright.sync_api import sync_playwright
