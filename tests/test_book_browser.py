@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import functools
 import http.server
-import io
 import json
 import re
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -26,9 +24,14 @@ import pytest
 
 from emo3d_lib import paths
 from emo3d_lib.book import pipeline
+from tests.browser_support import (
+    ARTIFACTS,
+    chromium_context,
+    png_pixels,
+    record_external,
+    require_chromium,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = paths.REPO_ROOT / "test-artifacts"
 SOURCES = ("_config.yml", "_toc.yml", "book/*.md", "book/*.bib", "notebooks/*.ipynb")
 pytestmark = [pytest.mark.slow]
 
@@ -154,35 +157,20 @@ class _Server:
 
 @pytest.fixture(scope="module")
 def browser(smoke_book) -> Iterator[tuple[object, str]]:
-    if not CHROMIUM.is_file():
-        pytest.skip("Debian chromium is not installed (scripts/setup.sh installs it)")
-    from playwright.sync_api import sync_playwright
-
+    require_chromium()
     server = _Server(smoke_book[0])
-    profile = tempfile.mkdtemp(prefix="emo3d-chromium-")
     try:
-        with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                profile, executable_path=str(CHROMIUM), headless=True,
-                viewport={"width": 1200, "height": 900},
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync", "--no-first-run"])
-            try:
-                yield context, server.base
-            finally:
-                context.close()
+        with chromium_context() as context:
+            yield context, server.base
     finally:
         server.close()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def open_page(context, url: str, base: str):
     """Open ``url``; returns (page, external requests, failed requests)."""
     page = context.new_page()
-    external: list[str] = []
+    external = record_external(page, base)
     failed: list[str] = []
-    local = ("data:", "blob:", "about:", base)
-    page.on("request", lambda r: None if r.url.startswith(local) else external.append(r.url))
     page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
     page.on("response", lambda r: failed.append(f"{r.url} ({r.status})") if r.status >= 400
             else None)
@@ -208,12 +196,6 @@ def test_every_page_loads_offline_with_no_failed_request(smoke_book, browser) ->
     assert not problems, problems
 
 
-def _png(data: bytes) -> np.ndarray:
-    from PIL import Image
-
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), np.int16)
-
-
 @pytest.mark.browser
 def test_viewer_canvas_is_drawn_and_a_slider_moves_the_face(smoke_book, browser) -> None:
     html = smoke_book[0]
@@ -226,7 +208,7 @@ def test_viewer_canvas_is_drawn_and_a_slider_moves_the_face(smoke_book, browser)
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     before_png = canvas.screenshot()
-    before = _png(before_png)
+    before = png_pixels(before_png)
     background = before[2, 2]
     drawn = (np.abs(before - background).sum(axis=2) > 40).mean()
     assert drawn > 0.05, f"canvas looks blank: {drawn:.3f} of pixels differ from the corner"
@@ -240,7 +222,7 @@ def test_viewer_canvas_is_drawn_and_a_slider_moves_the_face(smoke_book, browser)
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     after_png = canvas.screenshot()
-    after = _png(after_png)
+    after = png_pixels(after_png)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "viewer_before.png").write_bytes(before_png)
     (ARTIFACTS / "viewer_after_jawOpen.png").write_bytes(after_png)

@@ -1,0 +1,69 @@
+"""Headless Debian Chromium for the browser tests (the built book and live JupyterLab).
+
+One place for how Chromium is found and launched (Playwright, a throwaway profile, no network
+side channels), how a page's requests to anything but the server under test are caught, and how a
+screenshot becomes pixels to compare.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+VIEWPORT = {"width": 1200, "height": 900}
+LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run")
+#: Never external: inline data, object URLs, blank pages.
+ALWAYS_LOCAL = ("data:", "blob:", "about:")
+
+
+def require_chromium() -> None:
+    """Skip the calling test unless Debian chromium is installed."""
+    if not CHROMIUM.is_file():
+        pytest.skip("Debian chromium is not installed (scripts/setup.sh installs it)")
+
+
+@contextmanager
+def chromium_context() -> Iterator[Any]:
+    """A Playwright ``BrowserContext`` in headless Debian Chromium with a temporary profile."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="emo3d-chromium-")
+    try:
+        with sync_playwright() as pw:
+            context = pw.chromium.launch_persistent_context(
+                profile, executable_path=str(CHROMIUM), headless=True, viewport=VIEWPORT,
+                args=list(LAUNCH_ARGS))
+            try:
+                yield context
+            finally:
+                context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def record_external(page: Any, *local: str) -> list[str]:
+    """The list ``page`` appends every request to that starts with none of ``local`` (nor
+    ``data:``/``blob:``/``about:``); pass the served base URL(s) as ``local``."""
+    allowed = ALWAYS_LOCAL + local
+    external: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(allowed) else external.append(r.url))
+    return external
+
+
+def png_pixels(data: bytes) -> np.ndarray:
+    """A PNG screenshot as an int16 (H, W, 3) RGB array (int16 so differences do not wrap)."""
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), np.int16)
