@@ -160,3 +160,23 @@ def test_resolve_toc_expands_runs_matches_prefix_and_drops_missing(tmp_path: Pat
     assert out["parts"][0]["chapters"][1]["sections"] == [
         {"file": "book/executed/03_training-lm_mlp"}]
     assert [p["caption"] for p in out["parts"]] == ["Chapters", "Results"]
+
+
+def test_run_copies_get_their_run_in_the_navigation_title(tmp_path: Path) -> None:
+    (tmp_path / "_toc.yml").write_text(yaml.safe_dump(
+        {"format": "jb-book", "root": "book/intro",
+         "chapters": [{"file": "book/executed/03_training"}]}))
+    executed = tmp_path / pipeline.EXECUTED
+    executed.mkdir(parents=True)
+    for model in ("emo3d-clip", "lm-mlp"):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell("# Training the baselines\n\nText.")]
+        nb.metadata["emo3d"] = {"runs": [{"model": "emo3d-clip"}, {"model": "lm-mlp"}]}
+        nb.metadata["papermill"] = {"parameters": {"data_dir": "d", "model": model}}
+        nbformat.write(nb, executed / f"03_training-{model.replace('-', '_')}.ipynb")
+    out = pipeline.resolve_toc(tmp_path, ["03_training-emo3d_clip", "03_training-lm_mlp"])
+    chapter = out["chapters"][0]
+    assert "title" not in chapter  # the chapter keeps its page title
+    assert chapter["sections"] == [{"file": "book/executed/03_training-lm_mlp",
+                                    "title": "Training the baselines: lm-mlp"}]
+    assert pipeline.run_title(tmp_path, "03_training-missing") == {}

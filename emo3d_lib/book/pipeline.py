@@ -372,6 +372,23 @@ def run_notebooks(root: Path = REPO_ROOT, profile: str = "full",
     return report
 
 
+def run_title(root: Path, name: str) -> dict[str, str]:
+    """``{"title": "<page title>: <run values>"}`` for one executed copy of a notebook with
+    ``runs`` (so six training pages do not share one title in the navigation), else ``{}``."""
+    try:
+        nb = nbformat.read(root / EXECUTED / f"{name}.ipynb", as_version=4)
+    except (OSError, ValueError):
+        return {}
+    runs = nb.metadata.get("emo3d", {}).get("runs") or []
+    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    keys = list(dict.fromkeys(k for run in runs for k in run))
+    heading = next((line[2:].strip() for cell in nb.cells if cell.cell_type == "markdown"
+                    for line in cell.source.splitlines() if line.startswith("# ")), None)
+    if not keys or heading is None or not all(k in params for k in keys):
+        return {}
+    return {"title": f"{heading}: {', '.join(str(params[k]) for k in keys)}"}
+
+
 def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
     """The tracked ``_toc.yml`` with each ``book/executed/X`` entry expanded to its copies
     (one chapter per notebook; further executed copies of it become its sections).
@@ -399,7 +416,7 @@ def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
                 hits = copies_of(file)
                 used.update(hits)
                 if hits:  # several runs of one notebook: one chapter, the others its sections
-                    extra = [{"file": prefix + n} for n in hits[1:]]
+                    extra = [{"file": prefix + n, **run_title(root, n)} for n in hits[1:]]
                     sections = extra + expand(item.get("sections", []))
                     out.append({**item, "file": prefix + hits[0],
                                 **({"sections": sections} if sections else {})})
