@@ -7,6 +7,11 @@ anchor) with the same evaluator, after the n prompt texts have been embedded onc
 the authors' code does in its constructor); that shared step is timed and printed separately,
 with the speedup including it. Prints whether the two paths agree.
 
+It also measures the floor no batching can go below: the Emo3D-CLIP image tower reads each face
+with MediaPipe's FaceLandmarker, one image per inference on the CPU, so that compute is paid per
+face whatever the batch size. With it spread perfectly over every core and everything else free,
+the speedup over the naive loop is capped at naive time / (n x MediaPipe CPU-s per face / cores).
+
     .venv/bin/python benchmarks/bench_metric.py [--data DIR] [--clip CKPT] [--n 1000]
 """
 
@@ -93,6 +98,18 @@ def main() -> int:
     slow = ev.score_naive(faces)
     naive_s = time.perf_counter() - t0
 
+    # the per-face compute floor: MediaPipe CPU time on the very images the metric renders
+    from emo3d_lib.face.mediapipe_extract import shared_extractor
+
+    t0 = time.perf_counter()
+    images = ev.render(faces[:200])
+    render_s = (time.perf_counter() - t0) / len(images)
+    cpu0 = time.process_time()
+    shared_extractor().extract(images)
+    detect_cpu = (time.process_time() - cpu0) / len(images)
+    cores = os.cpu_count() or 1
+    floor_s = args.n * detect_cpu / cores
+
     same_topk = bool((fast.topk == slow.topk).all())
     max_dkl = float(abs(fast.kl - slow.kl).max())
     speedup = naive_s / batched_s
@@ -106,6 +123,13 @@ def main() -> int:
     print(f"speedup of the scoring step: {speedup:.1f}x [bar >= 5x: "
           f"{'PASS' if speedup >= 5 else 'FAIL'}]; including the shared prompt embedding: "
           f"{overall:.1f}x")
+    print(f"MediaPipe FaceLandmarker: {1e3 * detect_cpu:.1f} CPU-ms per face -> floor "
+          f"{floor_s:.1f} s for {args.n} faces on {cores} cores; no batching can beat "
+          f"{naive_s / floor_s:.1f}x over this naive loop")
+    budget = naive_s / 5 - floor_s
+    print(f"a 5x path would leave {budget:.1f} s for rendering {args.n} faces and everything "
+          f"else; the renderer takes {1e3 * render_s:.1f} ms per face "
+          f"({args.n * render_s:.1f} s for {args.n}) in batches")
     print(f"same top-K: {same_topk}  max |KL diff|: {max_dkl:.2e}  "
           f"mean KL {fast.mean_kl:.4f} vs {slow.mean_kl:.4f}")
     return 0

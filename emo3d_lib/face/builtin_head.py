@@ -245,16 +245,24 @@ def _mouth_parts(skin: np.ndarray, gains: dict[str, float]) -> tuple[MeshPart, M
     return cavity, teeth
 
 
+def skin_context() -> RigContext:
+    """The rig's view of the skin: the neutral-corrected canonical mesh, cut open at the mouth
+    and eyes, with its geodesic distances (what every displacement field is spread over)."""
+    mesh = canonical_mesh()
+    faces = cut_openings(mesh.vertices, mesh.faces)
+    v = _neutral_correction(mesh.vertices, faces)
+    dist = geodesic(v, faces, list(range(len(v))))
+    return RigContext(v, faces, dist, mirror_map(v), jaw_weights(v, dist))
+
+
 def build_builtin_head(gains: dict[str, float] | None = None,
                        curves: dict[str, float] | None = None) -> Head:
     """Assemble the built-in head; ``gains``/``curves`` override the calibrated ones."""
     mesh = canonical_mesh()
     gains = load_gains() if gains is None else gains
     curves = load_curves() if curves is None else curves
-    faces = cut_openings(mesh.vertices, mesh.faces)
-    v = _neutral_correction(mesh.vertices, faces)
-    dist = geodesic(v, faces, list(range(len(v))))
-    ctx = RigContext(v, faces, dist, mirror_map(v), jaw_weights(v, dist))
+    ctx = skin_context()
+    v, faces = ctx.vertices, ctx.faces
     targets = build_skin_targets(ctx)
     scale = np.array([gains.get(n, 1.0) for n in BLENDSHAPES], np.float32)
     targets *= scale[:, None, None]

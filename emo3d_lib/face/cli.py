@@ -1,4 +1,4 @@
-"""``emo3d render``, ``emo3d extract`` and ``emo3d rig-check``."""
+"""``emo3d render``, ``emo3d extract``, ``emo3d rig-check`` and ``emo3d rig-fit``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emo3d_lib.cli import int_at_least, positive_float
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.schema import BLENDSHAPES
 
@@ -96,6 +97,52 @@ def _rig_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rig_fit(args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    from emo3d_lib import atomic
+    from emo3d_lib.face.builtin_head import skin_context
+    from emo3d_lib.face.shape_fit import correction_basis, fit_channel, heldout_check, preview
+
+    ctx = skin_context()
+    for channel in args.channels:  # name every bad channel before any rendering
+        correction_basis(ctx, channel)
+    bound = None if args.free else args.bound
+    fits = [fit_channel(c, bound=bound, budget=args.budget, samples=args.samples, seed=args.seed,
+                        penalize_leaks=not args.ignore_leaks) for c in args.channels]
+    print(f"rig-fit bound={'none' if bound is None else f'{bound} cm'} "
+          f"leaks={'free' if args.ignore_leaks else 'penalized'} budget={args.budget} "
+          f"probe: {args.samples} vectors, seed {fits[0].seed}")
+    for fit in fits:
+        print(f"{fit.channel}: probe r {fit.r_probe_before:.3f} -> {fit.r_probe_after:.3f} "
+              f"(largest leak {fit.leak_after:.2f}, {fit.evals} renders of the probe set)")
+        for when, reads in fit.top_reads.items():
+            print(f"  MediaPipe reads at weight 1, {when}: "
+                  + ", ".join(f"{n} {v:.2f}" for n, v in reads))
+    report: dict = {"fits": [f.to_json() for f in fits]}
+    if args.heldout:
+        before, after = heldout_check(fits, samples=args.heldout)
+        live = before.live
+        print(f"held out: rig-check seed 0, {args.heldout} vectors, all fits applied together "
+              f"({len(live)} live channels)")
+        moved = sorted(live, key=lambda k: -abs(after.r_image[k] - before.r_image[k]))
+        for k in moved[:12]:
+            tag = " (fitted)" if BLENDSHAPES[k] in args.channels else ""
+            print(f"  {BLENDSHAPES[k]:<20}{before.r_image[k]:7.3f} -> {after.r_image[k]:.3f}{tag}")
+        print(f"mean r = {before.mean_r:.3f} -> {after.mean_r:.3f}")
+        report["heldout"] = {"before": before.to_json(), "after": after.to_json()}
+    if args.json:
+        atomic.write_json(args.json, report)
+    if args.preview:
+        for fit in fits:
+            out = Path(args.preview) / f"rig-fit-{fit.channel}.png"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with atomic.atomic_path(out) as tmp:
+                Image.fromarray(preview(fit)).save(tmp, format="PNG")
+            print(out)
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("render", help="render one blendshape vector (JSON) to an image")
     p.add_argument("--blendshapes", required=True, help="JSON: 52 numbers or {name: weight}")
@@ -125,3 +172,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-facecap", action="store_true", help="skip the Face Cap column")
     p.add_argument("--json", default=None, help="also write the results as JSON here")
     p.set_defaults(func=_rig_check)
+
+    p = subparsers.add_parser(
+        "rig-fit", help="study: fit one channel's shape to what MediaPipe reads (not shipped)")
+    p.add_argument("channels", nargs="+", metavar="CHANNEL",
+                   help="channels with control groups, e.g. eyeWideRight mouthFrownLeft")
+    p.add_argument("--bound", type=positive_float, default=0.4,
+                   help="largest offset of a control group, cm (default 0.4: a plausible face)")
+    p.add_argument("--free", action="store_true", help="no bound on the offsets")
+    p.add_argument("--ignore-leaks", action="store_true",
+                   help="do not charge a shape that MediaPipe also reads as other channels")
+    p.add_argument("--budget", type=int_at_least(1), default=90, help="renders of the probe set")
+    p.add_argument("--samples", type=int_at_least(8), default=64, help="vectors in the probe set")
+    p.add_argument("--seed", type=int, default=None, help="fitting vectors (default 4242)")
+    p.add_argument("--heldout", type=int_at_least(0), default=300,
+                   help="rig-check vectors (seed 0) scored before/after, all fits applied; 0 skips")
+    p.add_argument("--json", default=None, help="write the fit as JSON here")
+    p.add_argument("--preview", default=None,
+                   help="directory for rig-fit-CHANNEL.png: weights 0/0.5/1, shipped vs fitted")
+    p.set_defaults(func=_rig_fit)

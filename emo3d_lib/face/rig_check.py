@@ -80,7 +80,8 @@ class RigCheck:
 
 
 def image_round_trip(head: Head, weights: np.ndarray, identities: list[Identity],
-                     size: int, desc: str) -> tuple[np.ndarray, np.ndarray]:
+                     size: int, desc: str, progress: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """(recovered scores (N, 52), detected mask (N,)) through render -> FaceLandmarker."""
     from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
     from emo3d_lib.face.render import FaceRenderer
@@ -89,7 +90,7 @@ def image_round_trip(head: Head, weights: np.ndarray, identities: list[Identity]
     scores = np.zeros_like(weights)
     found = np.zeros(len(weights), bool)
     with BlendshapeExtractor() as ex:
-        for i in tqdm(range(len(weights)), desc=desc, leave=False):
+        for i in tqdm(range(len(weights)), desc=desc, leave=False, disable=not progress):
             img = renderer.render(weights[i:i + 1], identities[i:i + 1])
             s = ex.extract(img)[0]
             if s is not None:
@@ -110,19 +111,21 @@ def ceiling_scores(head: Head, weights: np.ndarray, identities: list[Identity],
 
 
 def run_rig_check(head: str = "builtin", samples: int = 300, seed: int = 0, size: int = 256,
-                  vary_identity: bool = False, facecap: str | None | bool = None) -> RigCheck:
+                  vary_identity: bool = False, facecap: str | None | bool = None,
+                  progress: bool = True, builtin: Head | None = None) -> RigCheck:
     """The issue-3 benchmark. ``facecap``: path to facecap.glb, True = default lookup, or
-    None/False to skip the Face Cap column. A channel is dead when its score stays below
+    None/False to skip the Face Cap column. ``builtin``: a modified built-in head to check
+    instead of the shipped one (the shape-fit study). A channel is dead when its score stays below
     ``DEAD_MAX`` on every ceiling input and every rendered image of this run."""
     if samples < 10:
         raise Emo3DError(f"samples must be >= 10 for a correlation, got {samples}")
     weights = sparse_weights(samples, seed)
     idents = (sample_identities(seed, samples) if vary_identity
               else [Identity.default()] * samples)
-    builtin = load_head("builtin")
+    builtin = load_head("builtin") if builtin is None else builtin
     ceil = ceiling_scores(builtin, weights, idents, size)
     h = builtin if head == "builtin" else load_head(head)
-    scores, found = image_round_trip(h, weights, idents, size, f"rig-check {head}")
+    scores, found = image_round_trip(h, weights, idents, size, f"rig-check {head}", progress)
     if found.sum() < 3:
         raise Emo3DError(f"only {int(found.sum())} of {samples} faces detected on head {head}")
     seen = np.maximum(ceil.max(0), scores.max(0))  # the most MediaPipe ever said, per channel
@@ -135,7 +138,7 @@ def run_rig_check(head: str = "builtin", samples: int = 300, seed: int = 0, size
         path = find_facecap(None if facecap is True else str(facecap))
         if path is not None:
             fc = load_head("facecap", str(path))
-            fs, ff = image_round_trip(fc, weights, idents, size, "rig-check facecap")
+            fs, ff = image_round_trip(fc, weights, idents, size, "rig-check facecap", progress)
             res.r_facecap = pearson(weights[ff], fs[ff])
             res.extra["facecap_detected"] = int(ff.sum())
             seen = np.maximum(seen, fs.max(0))
