@@ -16,6 +16,8 @@ from emo3d_lib.face.shape_fit import (
     fittable,
     preview,
     probe_weights,
+    run_study,
+    study_settings,
 )
 from emo3d_lib.schema import BLENDSHAPES
 
@@ -91,3 +93,13 @@ def test_cli_writes_fit(tmp_path, capsys):
     assert report["heldout"]["before"]["samples"] == 12
     assert (tmp_path / "rig-fit-mouthSmileRight.png").is_file()
     assert "mean r = " in capsys.readouterr().out
+
+
+def test_study_runs_every_setting_against_one_shipped_check():
+    rows, means = run_study(["eyeWideRight"], study_settings(0.2), budget=2, samples=8,
+                            heldout=12, size=64)
+    assert [r.setting for r in rows] == list(study_settings(0.2))
+    assert [r.fit.penalize_leaks for r in rows] == [True, True, False]
+    assert rows[0].fit.bound == 0.2 and rows[1].fit.bound is None
+    assert len({m[0] for m in means.values()}) == 1  # the shipped rig is checked once
+    assert len({r.r_heldout_before for r in rows}) == 1

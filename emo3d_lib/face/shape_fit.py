@@ -252,3 +252,40 @@ def preview(fit: ChannelFit, size: int = 256) -> np.ndarray:
     rows = [FaceRenderer(head, size=size).render(w)
             for head in (corrected_head([]), corrected_head([fit]))]
     return np.concatenate([np.concatenate(list(r), 1) for r in rows], 0)
+
+
+def study_settings(bound: float) -> dict[str, tuple[float | None, bool]]:
+    """The book's settings, name -> (bound in cm or None, are leaks charged?): bounded and
+    leak-charged; unbounded; unbounded with leaks free (free to exploit the readout)."""
+    return {f"bounded {bound} cm": (bound, True), "no bound": (None, True),
+            "no bound, leaks free": (None, False)}
+
+
+@dataclass
+class StudyRow:
+    """One channel fitted under one setting, with its held-out r before and after."""
+
+    setting: str
+    fit: ChannelFit
+    r_heldout_before: float
+    r_heldout_after: float
+
+
+def run_study(channels: list[str], settings: dict[str, tuple[float | None, bool]],
+              budget: int = 60, samples: int = 48, heldout: int = 300, size: int = 256
+              ) -> tuple[list[StudyRow], dict[str, tuple[float, float]]]:
+    """Fit every channel under every setting; per setting, one held-out rig-check with all its
+    fits applied. Returns the rows and, per setting, (mean r shipped, mean r fitted)."""
+    rows: list[StudyRow] = []
+    means: dict[str, tuple[float, float]] = {}
+    shipped: RigCheck | None = None
+    for label, (bound, penalize) in settings.items():
+        fits = [fit_channel(c, bound=bound, budget=budget, samples=samples, size=size,
+                            penalize_leaks=penalize, progress=False) for c in channels]
+        shipped, after = heldout_check(fits, samples=heldout, size=size, progress=False,
+                                       before=shipped)
+        means[label] = (shipped.mean_r, after.mean_r)
+        for fit in fits:
+            k = BLENDSHAPES.index(fit.channel)
+            rows.append(StudyRow(label, fit, float(shipped.r_image[k]), float(after.r_image[k])))
+    return rows, means
