@@ -101,12 +101,10 @@ def _rig_fit(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from emo3d_lib import atomic
-    from emo3d_lib.face.builtin_head import skin_context
-    from emo3d_lib.face.shape_fit import correction_basis, fit_channel, heldout_check, preview
+    from emo3d_lib.face.shape_fit import control_groups, fit_channel, heldout_check, preview
 
-    ctx = skin_context()
     for channel in args.channels:  # name every bad channel before any rendering
-        correction_basis(ctx, channel)
+        control_groups(channel)
     bound = None if args.free else args.bound
     fits = [fit_channel(c, bound=bound, budget=args.budget, samples=args.samples, seed=args.seed,
                         penalize_leaks=not args.ignore_leaks) for c in args.channels]

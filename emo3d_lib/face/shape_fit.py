@@ -17,13 +17,14 @@ rig chapter).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.face import landmarks as lm
+from emo3d_lib.face.builtin_head import build_builtin_head, skin_context
+from emo3d_lib.face.head import Head, load_head
 from emo3d_lib.face.rig import RigContext
 from emo3d_lib.face.rig_check import RigCheck, pearson, run_rig_check, sparse_weights
 from emo3d_lib.schema import BLENDSHAPES
@@ -65,14 +66,19 @@ def fittable() -> list[str]:
     return sorted(out)
 
 
-def correction_basis(ctx: RigContext, channel: str) -> np.ndarray:
-    """(3 x groups, V, 3): the field of a unit offset of each group along x, y and z."""
+def control_groups(channel: str) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...], float,
+                                          bool]:
+    """(groups, pins, radius, mirrored) of a fittable channel; an error names the others."""
     key = channel if channel in CONTROL_GROUPS else channel.replace("Right", "Left")
     if key not in CONTROL_GROUPS or channel not in BLENDSHAPES:
         raise Emo3DError(f"no control groups for channel {channel!r}; fittable: "
                          f"{', '.join(fittable())}")
-    groups, pins, radius = CONTROL_GROUPS[key]
-    right = channel != key
+    return (*CONTROL_GROUPS[key], channel != key)
+
+
+def correction_basis(ctx: RigContext, channel: str) -> np.ndarray:
+    """(3 x groups, V, 3): the field of a unit offset of each group along x, y and z."""
+    groups, pins, radius, right = control_groups(channel)
     basis = []
     for g in range(len(groups)):
         for axis in range(3):
@@ -118,10 +124,8 @@ class ChannelFit:
                 "top_reads_at_weight_1": self.top_reads}
 
 
-def corrected_head(fits: list[ChannelFit]) -> Any:
+def corrected_head(fits: list[ChannelFit]) -> Head:
     """A fresh built-in head with every fit's correction added to its channel's morph target."""
-    from emo3d_lib.face.builtin_head import build_builtin_head, skin_context
-
     head = build_builtin_head()
     ctx = skin_context()
     for fit in fits:
@@ -135,7 +139,6 @@ class _Probe:
     """Renders vectors on a head whose one morph target can be swapped, reads them back."""
 
     def __init__(self, channel: str, size: int) -> None:
-        from emo3d_lib.face.builtin_head import build_builtin_head
         from emo3d_lib.face.mediapipe_extract import shared_extractor
         from emo3d_lib.face.render import FaceRenderer
 
@@ -180,8 +183,6 @@ def fit_channel(channel: str, *, bound: float | None = 0.4, budget: int = 90, sa
     ``bound=None`` lets offsets grow without limit; ``penalize_leaks=False`` also stops charging
     for a shape MediaPipe reads as other channels: together, the search is free to exploit.
     """
-    from emo3d_lib.face.builtin_head import skin_context
-
     if budget < 1 or samples < 8:
         raise Emo3DError(f"budget must be >= 1 and samples >= 8, got {budget} and {samples}")
     if bound is not None and not bound > 0:
@@ -250,7 +251,7 @@ def preview(fit: ChannelFit, size: int = 256) -> np.ndarray:
     w = np.zeros((3, len(BLENDSHAPES)), np.float32)
     w[1:, k] = (0.5, 1.0)
     rows = [FaceRenderer(head, size=size).render(w)
-            for head in (corrected_head([]), corrected_head([fit]))]
+            for head in (load_head("builtin"), corrected_head([fit]))]
     return np.concatenate([np.concatenate(list(r), 1) for r in rows], 0)
 
 

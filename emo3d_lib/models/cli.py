@@ -12,10 +12,6 @@ from emo3d_lib.errors import Emo3DError
 MODELS = ("lm-mlp", "multilingual-mlp", "emotion-xlm", "clip-mlp", "vae-clip")
 
 
-
-
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train one of the five baselines")
     p.add_argument("--data", required=True, help="dataset root (release layout)")
