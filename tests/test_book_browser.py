@@ -32,7 +32,8 @@ from tests.browser_support import (
     require_chromium,
 )
 
-SOURCES = ("_config.yml", "_toc.yml", "book/*.md", "book/*.bib", "notebooks/*.ipynb")
+SOURCES = ("_config.yml", "_toc.yml", "book/*.md", "book/*.bib", "book/*.svg",
+           "notebooks/*.ipynb")
 pytestmark = [pytest.mark.slow]
 
 
@@ -167,13 +168,18 @@ def browser(smoke_book) -> Iterator[tuple[object, str]]:
 
 
 def open_page(context, url: str, base: str):
-    """Open ``url``; returns (page, external requests, failed requests)."""
+    """Open ``url``; returns (page, external requests, failed requests and console errors)."""
     page = context.new_page()
     external = record_external(page, base)
     failed: list[str] = []
     page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
     page.on("response", lambda r: failed.append(f"{r.url} ({r.status})") if r.status >= 400
             else None)
+    # a failed load is reported above with its URL; the console's copy of it has none, and the
+    # browser's own /favicon.ico probe (no page asked for it) only shows up there
+    page.on("console", lambda m: failed.append(f"console {m.type}: {m.text}")
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on("pageerror", lambda e: failed.append(f"page error: {e}"))
     page.goto(url, wait_until="networkidle", timeout=60_000)
     return page, external, failed
 

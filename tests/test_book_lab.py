@@ -164,3 +164,5 @@ def test_viewer_runs_live_in_jupyterlab(lab_url: str) -> None:
         finally:
             (ARTIFACTS / "lab_console.log").write_text("\n".join(console) + "\n")
     assert not external, external
+    errors = [line for line in console if line.startswith(("error:", "pageerror:"))]
+    assert not errors, errors

@@ -78,6 +78,29 @@ def test_sphinx_extension_adds_the_folder_outside_static() -> None:
     assert config.html_static_path == ["_static", str(vendor_js.VENDOR_DIR)]
 
 
+@pytest.mark.parametrize("thebe", [False, True])
+def test_page_scripts_lose_repeats_and_thebe_when_off(thebe: bool) -> None:
+    from types import SimpleNamespace
+
+    from sphinx.builders.html._assets import _JavaScript
+
+    thebe_config = 'const THEBE_JS_URL = "https://unpkg.com/thebe"'
+    scripts = [_JavaScript("_static/a.js"), _JavaScript(None, body=thebe_config),
+               _JavaScript("_static/sphinx-thebe.js", **{"async": "async"}),
+               _JavaScript(None, body="var sel = 1"), _JavaScript(None, body=thebe_config),
+               _JavaScript(None, body="var sel = 1"), _JavaScript("_static/a.js", priority=200)]
+    app = SimpleNamespace(config=SimpleNamespace(
+        html_theme_options={"launch_buttons": {"thebe": thebe}}))
+    context = {"script_files": scripts}
+    sphinx_ext.tidy_scripts(app, "page", "page.html", context, None)
+    kept = [(s.filename, s.priority, s.attributes.get("body")) for s in context["script_files"]]
+    expected = [("_static/a.js", 500, None), (None, 500, "var sel = 1"),
+                ("_static/a.js", 200, None)]
+    if thebe:
+        expected[1:1] = [(None, 500, thebe_config), ("_static/sphinx-thebe.js", 500, None)]
+    assert kept == expected
+
+
 def test_npm_failure_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(vendor_js.shutil, "which", lambda _: None)
     with pytest.raises(Emo3DError, match="npm not found"):

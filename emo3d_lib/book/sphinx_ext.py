@@ -5,6 +5,11 @@ book's ``_static``: Jupyter Book v1 injects every ``.js`` found in ``_static`` i
 which would load MBs of MathJax sub-modules and widget bundles twice. Files appended here are
 copied to ``_build/html/_static/`` but only loaded where ``_config.yml`` asks for them
 (``mathjax_path``, ``nb_ipywidgets_js``).
+
+It also tidies each page's scripts: Sphinx 7.4 emits the inline config scripts that extensions
+add during the build (sphinx-thebe's ``const THEBE_JS_URL``, togglebutton's selector) twice,
+and the second ``const`` is a SyntaxError in the browser. Duplicates are dropped, and so is
+sphinx-thebe's loader when the book turns thebe off (it would fetch thebe from unpkg).
 """
 
 from __future__ import annotations
@@ -23,6 +28,31 @@ def add_vendored_static(app: Any, config: Any) -> None:
     config.html_static_path = paths
 
 
+def _thebe_enabled(config: Any) -> bool:
+    buttons = (getattr(config, "html_theme_options", None) or {}).get("launch_buttons", {})
+    return bool(buttons.get("thebe"))
+
+
+def _is_thebe(script: Any) -> bool:
+    return ("sphinx-thebe" in str(script.filename or "")
+            or "THEBE_JS_URL" in script.attributes.get("body", ""))
+
+
+def tidy_scripts(app: Any, pagename: str, templatename: str, context: dict[str, Any],
+                 doctree: Any) -> None:
+    """Drop repeated scripts (same file, priority and attributes) and, with thebe off, thebe's."""
+    seen: set[tuple[str, int, tuple[tuple[str, str], ...]]] = set()
+    kept = []
+    for script in context.get("script_files", []):
+        key = (str(script.filename), script.priority, tuple(sorted(script.attributes.items())))
+        if key in seen or (_is_thebe(script) and not _thebe_enabled(app.config)):
+            continue
+        seen.add(key)
+        kept.append(script)
+    context["script_files"] = kept
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", add_vendored_static)
+    app.connect("html-page-context", tidy_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

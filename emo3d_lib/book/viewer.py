@@ -219,6 +219,14 @@ def part_mesh(part: Any, weights: np.ndarray, texture_size: int = 256) -> p3.Mes
     return mesh
 
 
+def _light_shadow(radius: float) -> Any:
+    """An explicit shadow for the head light: left ``Uninitialized``, pythreejs creates it in the
+    browser and JupyterLab's widget manager then fails the echoed update ("Error setting state:
+    t.on is not a function"). The viewer casts no shadows; this only keeps the console clean."""
+    r = 2.0 * radius
+    return p3.DirectionalLightShadow(camera=p3.OrthographicCamera(-r, r, r, -r, 0.05 * r, 20 * r))
+
+
 class FaceViewer(ipywidgets.HBox):
     """The viewer widget: a pythreejs renderer (orbit controls) beside the slider panel."""
 
@@ -253,7 +261,8 @@ def face_viewer(weights: Sequence[float] | np.ndarray | None, head: Any,
         position=[float(center[0]), float(center[1]), float(center[2] + 2.6 * radius)],
         fov=40, aspect=width / height, near=radius * 0.05, far=radius * 20,
         children=[p3.DirectionalLight(color="white", intensity=0.75,
-                                      position=[radius, radius, 2 * radius])],
+                                      position=[radius, radius, 2 * radius],
+                                      shadow=_light_shadow(radius))],
     )
     scene = p3.Scene(children=[*meshes, camera, p3.AmbientLight(color="white", intensity=0.45)],
                      background="#f4f4f4")
