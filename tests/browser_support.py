@@ -1,8 +1,8 @@
 """Headless Debian Chromium for the browser tests (the built book and live JupyterLab).
 
 One place for how Chromium is found and launched (Playwright, a throwaway profile, no network
-side channels), how a page's requests to anything but the server under test are caught, and how a
-screenshot becomes pixels to compare.
+side channels), how a page's requests to anything but the server under test and its console
+errors are caught, and how a screenshot becomes pixels to compare.
 """
 
 from __future__ import annotations
@@ -60,6 +60,16 @@ def record_external(page: Any, *local: str) -> list[str]:
     external: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(allowed) else external.append(r.url))
     return external
+
+
+def record_errors(page: Any, ignore: tuple[str, ...] = ()) -> list[str]:
+    """The list ``page`` appends its console errors (unless their text starts with one of
+    ``ignore``) and uncaught page errors to."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"console error: {m.text}")
+            if m.type == "error" and not m.text.startswith(ignore) else None)
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    return errors
 
 
 def png_pixels(data: bytes) -> np.ndarray:

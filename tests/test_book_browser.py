@@ -28,6 +28,7 @@ from tests.browser_support import (
     ARTIFACTS,
     chromium_context,
     png_pixels,
+    record_errors,
     record_external,
     require_chromium,
 )
@@ -171,15 +172,12 @@ def open_page(context, url: str, base: str):
     """Open ``url``; returns (page, external requests, failed requests and console errors)."""
     page = context.new_page()
     external = record_external(page, base)
-    failed: list[str] = []
+    # a failed load is reported below with its URL; the console's copy of it has none, and the
+    # browser's own /favicon.ico probe (no page asked for it) only shows up there
+    failed = record_errors(page, ignore=("Failed to load resource",))
     page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
     page.on("response", lambda r: failed.append(f"{r.url} ({r.status})") if r.status >= 400
             else None)
-    # a failed load is reported above with its URL; the console's copy of it has none, and the
-    # browser's own /favicon.ico probe (no page asked for it) only shows up there
-    page.on("console", lambda m: failed.append(f"console {m.type}: {m.text}")
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda e: failed.append(f"page error: {e}"))
     page.goto(url, wait_until="networkidle", timeout=60_000)
     return page, external, failed
 

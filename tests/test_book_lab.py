@@ -36,6 +36,7 @@ from tests.browser_support import (
     ARTIFACTS,
     chromium_context,
     png_pixels,
+    record_errors,
     record_external,
     require_chromium,
 )
@@ -126,8 +127,8 @@ def test_viewer_runs_live_in_jupyterlab(lab_url: str) -> None:
     with chromium_context() as context:
         page = context.new_page()
         external = record_external(page, lab_url, lab_url.replace("http", "ws", 1))
-        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        errors = record_errors(page)
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))  # the whole log
         try:
             page.goto(lab_url + "/lab/tree/live.ipynb", timeout=120_000)
             page.locator(".jp-StatusBar-TextItem").filter(has_text=KERNEL_IDLE).first.wait_for(
@@ -162,7 +163,7 @@ def test_viewer_runs_live_in_jupyterlab(lab_url: str) -> None:
                 page.screenshot(path=str(ARTIFACTS / "lab_failure.png"))
             raise
         finally:
-            (ARTIFACTS / "lab_console.log").write_text("\n".join(console) + "\n")
+            (ARTIFACTS / "lab_console.log").write_text(
+                "\n".join([*console, "--- errors ---", *errors]) + "\n")
     assert not external, external
-    errors = [line for line in console if line.startswith(("error:", "pageerror:"))]
     assert not errors, errors

@@ -41,11 +41,12 @@ def _is_thebe(script: Any) -> bool:
 def tidy_scripts(app: Any, pagename: str, templatename: str, context: dict[str, Any],
                  doctree: Any) -> None:
     """Drop repeated scripts (same file, priority and attributes) and, with thebe off, thebe's."""
+    drop_thebe = not _thebe_enabled(app.config)
     seen: set[tuple[str, int, tuple[tuple[str, str], ...]]] = set()
     kept = []
     for script in context.get("script_files", []):
         key = (str(script.filename), script.priority, tuple(sorted(script.attributes.items())))
-        if key in seen or (_is_thebe(script) and not _thebe_enabled(app.config)):
+        if key in seen or (drop_thebe and _is_thebe(script)):
             continue
         seen.add(key)
         kept.append(script)
