@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -323,12 +324,27 @@ def jittered_boxes(box: tuple[int, int, int, int], n: int, seed: int,
     return out
 
 
+def box_from_landmarks(points: np.ndarray) -> tuple[int, int, int, int]:
+    """A Haar-like face box from a face's 478 landmark pixels (a render's known geometry).
+
+    Fitted on builtin-head renders where the cascade fires (24 faces, seed 0): the cascade's box
+    is square, ``0.97`` x the landmark height (sd 0.06), centred ``0.12`` x that height above
+    the landmarks' centre (sd 0.03), horizontally centred (sd 0.01).
+    """
+    pts = np.asarray(points, np.float64)
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    side = 0.97 * (y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.12 * (y1 - y0)
+    return round(cx - side / 2), round(cy - side / 2), round(side), round(side)
+
+
 @dataclass(frozen=True)
 class FerReading:
     """What the FER2013 check read off a batch of images."""
 
     probs: np.ndarray  # (N, 7) mean over jitters, FER_CLASSES order; NaN where no face
-    boxes: list[tuple[int, int, int, int] | None]  # Haar box per image (None: no face found)
+    boxes: list[tuple[int, int, int, int] | None]  # the box read (None: no face)
+    sources: list[str | None]  # "haar" (fer's detector), "fallback" (given box) or None
 
     @property
     def labels(self) -> list[str | None]:
@@ -336,24 +352,34 @@ class FerReading:
                 for p, b in zip(self.probs, self.boxes, strict=True)]
 
 
-def read_faces(images: np.ndarray, jitters: int = 5, seed: int = 0) -> FerReading:
+def read_faces(images: np.ndarray, jitters: int = 5, seed: int = 0,
+               fallback_boxes: Sequence[tuple[int, int, int, int] | None] | None = None
+               ) -> FerReading:
     """FER2013 probabilities for uint8 RGB faces (N, H, W, 3), averaged over ``jitters`` crops.
 
-    A face the Haar cascade does not find gets NaN: fer itself returns nothing for it.
+    The box is fer's Haar cascade; where it finds no face, ``fallback_boxes[i]`` if given (fer
+    itself would return nothing: the Viola-Jones cascade misses some renders, e.g. a maskish head
+    on a light background, which says nothing about the expression). Else the row is NaN.
     """
     if isinstance(jitters, bool) or not isinstance(jitters, int) or jitters < 1:
         raise Emo3DError(f"parameter jitters={jitters!r} must be a positive integer")
     images = np.asarray(images)
     if images.ndim == 3:
         images = images[None]
+    if fallback_boxes is not None and len(fallback_boxes) != len(images):
+        raise Emo3DError(f"fallback_boxes: got {len(fallback_boxes)} for {len(images)} images")
     probs = np.full((len(images), len(FER_CLASSES)), np.nan)
     boxes: list[tuple[int, int, int, int] | None] = []
+    sources: list[str | None] = []
     model = load_fer_model()
     for i, image in enumerate(images):
         grey = to_grey(image)
-        box = detect_face(grey)
+        box, source = detect_face(grey), "haar"
+        if box is None and fallback_boxes is not None and fallback_boxes[i] is not None:
+            box, source = tuple(int(v) for v in fallback_boxes[i]), "fallback"
         boxes.append(box)
+        sources.append(None if box is None else source)
         if box is not None:
             crops = np.stack([fer_crop(grey, b) for b in jittered_boxes(box, jitters, seed)])
             probs[i] = classify_crops(crops, model).mean(axis=0)
-    return FerReading(probs, boxes)
+    return FerReading(probs, boxes, sources)
