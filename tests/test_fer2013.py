@@ -87,8 +87,10 @@ def test_fallback_box_and_jitter(weights):
     image = _image(missed)
     assert fer2013.read_faces(image).sources == [None]
     assert np.isnan(fer2013.read_faces(image).probs).all()
-    reading = fer2013.read_faces(image, jitters=3, fallback_boxes=[(40, 30, 170, 170)])
+    reading = fer2013.read_faces(image, jitters=3, fallback=fer2013.mediapipe_box)
     assert reading.sources == ["fallback"] and abs(reading.probs.sum() - 1) < 1e-5
+    x, y, w, h = reading.boxes[0]  # a square box on the face, inside the 256 px render
+    assert w == h and 100 < w < 200 and x >= 0 and x + w <= 256 and y >= 0
     boxes = fer2013.jittered_boxes((40, 30, 170, 170), 4, seed=0)
     assert boxes[0] == (40, 30, 170, 170) and len(set(boxes)) == 4
     assert boxes == fer2013.jittered_boxes((40, 30, 170, 170), 4, seed=0)

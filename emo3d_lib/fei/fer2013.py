@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +54,8 @@ FER_INPUT = 64
 FER_PADDING = 40  # fer.fer.PADDING
 FER_OFFSETS = (10, 10)
 HAAR = {"scaleFactor": 1.1, "minNeighbors": 5, "minSize": (50, 50)}
+#: Haar box from landmarks (see :func:`box_from_landmarks`).
+BOX_SIDE, BOX_RAISE = 1.02, 0.14
 
 
 def fer_asset_dir() -> Path:
@@ -325,17 +327,30 @@ def jittered_boxes(box: tuple[int, int, int, int], n: int, seed: int,
 
 
 def box_from_landmarks(points: np.ndarray) -> tuple[int, int, int, int]:
-    """A Haar-like face box from a face's 478 landmark pixels (a render's known geometry).
+    """A Haar-like face box from a face's 478 MediaPipe landmarks in pixels.
 
-    Fitted on builtin-head renders where the cascade fires (24 faces, seed 0): the cascade's box
-    is square, ``0.97`` x the landmark height (sd 0.06), centred ``0.12`` x that height above
-    the landmarks' centre (sd 0.03), horizontally centred (sd 0.01).
+    Fitted on prototype renders where the cascade fires (24 builtin + 24 Face Cap faces, seed 0,
+    landmarks as MediaPipe detects them): the cascade's box is square, ``BOX_SIDE`` x the
+    landmark height (per head 1.05 / 0.98, sd 0.07 / 0.05), centred ``BOX_RAISE`` x that height
+    above the landmarks' centre (0.149 / 0.133, sd 0.02 / 0.03), centred horizontally (sd 0.01).
     """
-    pts = np.asarray(points, np.float64)
+    pts = np.asarray(points, np.float64)[:, :2]
     (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
-    side = 0.97 * (y1 - y0)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.12 * (y1 - y0)
+    side = BOX_SIDE * (y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - BOX_RAISE * (y1 - y0)
     return round(cx - side / 2), round(cy - side / 2), round(side), round(side)
+
+
+def mediapipe_box(image: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Fallback face box where the cascade misses: MediaPipe's landmarks (the project's face
+    detector, which finds every render), mapped by :func:`box_from_landmarks`."""
+    from emo3d_lib.face.mediapipe_extract import shared_extractor
+
+    _, points = shared_extractor().extract([image], landmarks=True)
+    if points[0] is None:
+        return None
+    h, w = image.shape[:2]
+    return box_from_landmarks(points[0][:, :2] * (w, h))
 
 
 @dataclass(frozen=True)
@@ -344,7 +359,7 @@ class FerReading:
 
     probs: np.ndarray  # (N, 7) mean over jitters, FER_CLASSES order; NaN where no face
     boxes: list[tuple[int, int, int, int] | None]  # the box read (None: no face)
-    sources: list[str | None]  # "haar" (fer's detector), "fallback" (given box) or None
+    sources: list[str | None]  # "haar" (fer's detector), "fallback" or None (no face)
 
     @property
     def labels(self) -> list[str | None]:
@@ -353,21 +368,20 @@ class FerReading:
 
 
 def read_faces(images: np.ndarray, jitters: int = 5, seed: int = 0,
-               fallback_boxes: Sequence[tuple[int, int, int, int] | None] | None = None
+               fallback: Callable[[np.ndarray], tuple[int, int, int, int] | None] | None = None
                ) -> FerReading:
     """FER2013 probabilities for uint8 RGB faces (N, H, W, 3), averaged over ``jitters`` crops.
 
-    The box is fer's Haar cascade; where it finds no face, ``fallback_boxes[i]`` if given (fer
-    itself would return nothing: the Viola-Jones cascade misses some renders, e.g. a maskish head
-    on a light background, which says nothing about the expression). Else the row is NaN.
+    The box is fer's Haar cascade; where it finds no face, ``fallback(image)`` if given (e.g.
+    :func:`mediapipe_box`; fer itself would return nothing: the Viola-Jones cascade misses some
+    renders, e.g. a maskish head on a light background, which says nothing about the
+    expression). Else the row is NaN.
     """
     if isinstance(jitters, bool) or not isinstance(jitters, int) or jitters < 1:
         raise Emo3DError(f"parameter jitters={jitters!r} must be a positive integer")
     images = np.asarray(images)
     if images.ndim == 3:
         images = images[None]
-    if fallback_boxes is not None and len(fallback_boxes) != len(images):
-        raise Emo3DError(f"fallback_boxes: got {len(fallback_boxes)} for {len(images)} images")
     probs = np.full((len(images), len(FER_CLASSES)), np.nan)
     boxes: list[tuple[int, int, int, int] | None] = []
     sources: list[str | None] = []
@@ -375,8 +389,8 @@ def read_faces(images: np.ndarray, jitters: int = 5, seed: int = 0,
     for i, image in enumerate(images):
         grey = to_grey(image)
         box, source = detect_face(grey), "haar"
-        if box is None and fallback_boxes is not None and fallback_boxes[i] is not None:
-            box, source = tuple(int(v) for v in fallback_boxes[i]), "fallback"
+        if box is None and fallback is not None:
+            box, source = fallback(image), "fallback"
         boxes.append(box)
         sources.append(None if box is None else source)
         if box is not None:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from emo3d_lib.errors import Emo3DError
-from emo3d_lib.fei.fer2013 import FER_CLASSES, box_from_landmarks, read_faces
+from emo3d_lib.fei.fer2013 import FER_CLASSES, mediapipe_box, read_faces
 from emo3d_lib.schema import EMOTIONS
 from emo3d_lib.seeding import derive_seed
 
@@ -65,9 +65,8 @@ def prototype_weights(intensity: float = 1.0) -> np.ndarray:
 
 def render_prototypes(head: str = "builtin", identities: int = 5, seed: int = 0,
                       size: int = 256, pose: str = "frontal", intensity: float = 1.0
-                      ) -> tuple[np.ndarray, pd.DataFrame, list[tuple[int, int, int, int]]]:
-    """uint8 images (identities * 8, size, size, 3), their (identity, emotion) rows, and a face
-    box per image from the head's true landmarks (the fallback where the cascade misses)."""
+                      ) -> tuple[np.ndarray, pd.DataFrame]:
+    """uint8 images (identities * 8, size, size, 3) and their (identity, emotion) rows."""
     from emo3d_lib.face.render import FaceRenderer
 
     people = readability_identities(identities, seed, pose)
@@ -76,9 +75,7 @@ def render_prototypes(head: str = "builtin", identities: int = 5, seed: int = 0,
                          for e in EMOTIONS])
     with FaceRenderer(head, size=size) as renderer:
         images = np.concatenate([renderer.render(weights, [p] * len(EMOTIONS)) for p in people])
-        boxes = [box_from_landmarks(pts) for p in people
-                 for pts in renderer.landmarks(weights, [p] * len(EMOTIONS))]
-    return images, rows, boxes
+    return images, rows
 
 
 def read_prototypes(head: str = "builtin", identities: int = 5, seed: int = 0,
@@ -86,9 +83,9 @@ def read_prototypes(head: str = "builtin", identities: int = 5, seed: int = 0,
                     intensity: float = 1.0) -> pd.DataFrame:
     """One row per rendered face: head, identity, emotion, box source ("haar" or "fallback"),
     FER label, the 7 probabilities."""
-    images, rows, boxes = render_prototypes(head, identities, seed, size, pose, intensity)
+    images, rows = render_prototypes(head, identities, seed, size, pose, intensity)
     reading = read_faces(images, jitters=jitters, seed=derive_seed(seed, "fer2013-jitter"),
-                         fallback_boxes=boxes)
+                         fallback=mediapipe_box)
     rows.insert(0, "head", head)
     rows["box"] = reading.sources
     rows["fer_label"] = [NO_FACE if lab is None else lab for lab in reading.labels]
@@ -99,7 +96,7 @@ def read_prototypes(head: str = "builtin", identities: int = 5, seed: int = 0,
 
 def confusion_table(readings: pd.DataFrame) -> pd.DataFrame:
     """Rows (head, intended emotion); columns: count of faces per FER label, "no face", how many
-    boxes came from fer's Haar cascade (the rest: the landmark fallback), the mean probability
+    boxes came from fer's Haar cascade (the rest: the MediaPipe fallback), the mean probability
     FER gave the intended class, and the bar verdict ("pass"/"fail"/"-" unbarred)."""
     out = []
     for (head, emotion), part in readings.groupby(["head", "emotion"], sort=False):
