@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,9 @@ from emo3d_lib.errors import Emo3DError
 from emo3d_lib.fei.fer2013 import FER_CLASSES, mediapipe_box, read_faces
 from emo3d_lib.schema import EMOTIONS
 from emo3d_lib.seeding import derive_seed
+
+if TYPE_CHECKING:
+    from emo3d_lib.face.head import Head
 
 #: Intended emotion -> FER2013 labels that count as right (the issue-11 bar).
 BAR: dict[str, tuple[str, ...]] = {
@@ -63,7 +66,7 @@ def prototype_weights(intensity: float = 1.0) -> np.ndarray:
     return ExpressionPrior().mean_activations(np.eye(len(EMOTIONS)) * intensity)
 
 
-def render_prototypes(head: str = "builtin", identities: int = 5, seed: int = 0,
+def render_prototypes(head: str | Head = "builtin", identities: int = 5, seed: int = 0,
                       size: int = 256, pose: str = "frontal", intensity: float = 1.0
                       ) -> tuple[np.ndarray, pd.DataFrame]:
     """uint8 images (identities * 8, size, size, 3) and their (identity, emotion) rows."""
@@ -78,7 +81,7 @@ def render_prototypes(head: str = "builtin", identities: int = 5, seed: int = 0,
     return images, rows
 
 
-def read_prototypes(head: str = "builtin", identities: int = 5, seed: int = 0,
+def read_prototypes(head: str | Head = "builtin", identities: int = 5, seed: int = 0,
                     size: int = 256, pose: str = "frontal", jitters: int = 5,
                     intensity: float = 1.0) -> pd.DataFrame:
     """One row per rendered face: head, identity, emotion, box source ("haar" or "fallback"),
@@ -86,7 +89,7 @@ def read_prototypes(head: str = "builtin", identities: int = 5, seed: int = 0,
     images, rows = render_prototypes(head, identities, seed, size, pose, intensity)
     reading = read_faces(images, jitters=jitters, seed=derive_seed(seed, "fer2013-jitter"),
                          fallback=mediapipe_box)
-    rows.insert(0, "head", head)
+    rows.insert(0, "head", head if isinstance(head, str) else head.name)
     rows["box"] = reading.sources
     rows["fer_label"] = [NO_FACE if lab is None else lab for lab in reading.labels]
     for k, name in enumerate(FER_CLASSES):
@@ -120,10 +123,12 @@ def bar_met(table: pd.DataFrame) -> dict[str, bool]:
             for h, part in barred.groupby(level="head", sort=False)}
 
 
-def readability_table(heads: Sequence[str] = ("builtin",), identities: int = 5, seed: int = 0,
-                      size: int = 256, pose: str = "frontal", jitters: int = 5) -> pd.DataFrame:
+def readability_table(heads: Sequence[str | Head] = ("builtin",), identities: int = 5,
+                      seed: int = 0, size: int = 256, pose: str = "frontal", jitters: int = 5
+                      ) -> pd.DataFrame:
     """The confusion table of :func:`confusion_table` for several heads (the rig-fidelity
-    chapter's call): ``readability_table(["ict", "builtin", "facecap"])``."""
+    chapter's call): ``readability_table(["ict", "builtin", load_head("facecap", path)])``;
+    a head is a ``load_head`` name or a loaded ``Head``."""
     if isinstance(heads, str):
         heads = [heads]
     readings = pd.concat([read_prototypes(h, identities, seed, size, pose, jitters)
