@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from emo3d_lib.errors import Emo3DError
-from emo3d_lib.face.head import load_head
+from emo3d_lib.face.render import FaceRenderer
 from emo3d_lib.fei import fer2013, readability
 
 DATA = Path(__file__).parent / "data" / "fer2013"
@@ -139,8 +139,8 @@ def test_bar_as_written():
 
 
 def test_builtin_prototypes_are_read(weights):
-    table = readability.readability_table([load_head("builtin")], identities=1, seed=0,
-                                          jitters=2)
+    head = FaceRenderer("builtin").head  # a loaded Head (load_head's module moves with ICT)
+    table = readability.readability_table([head], identities=1, seed=0, jitters=2)
     assert set(table.index.get_level_values("head")) == {"builtin"}
     assert list(table.index.get_level_values("emotion")) == list(readability.EMOTIONS)
     counts = table[[*fer2013.FER_CLASSES, readability.NO_FACE]].sum(axis=1)
