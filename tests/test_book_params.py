@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from emo3d_lib.book.params import notebook_parameters, settle
+from emo3d_lib.book.params import settle
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.paths import REPO_ROOT
 
