@@ -3,13 +3,15 @@
 Run on demand (not a test: it asks the package registry about every dependency, so it depends
 on the network and on what the registry holds today), e.g. before changing constraints.txt:
 
-    .venv/bin/python benchmarks/check_resolvable.py                 # 3.11.2 3.12 3.13
+    .venv/bin/python benchmarks/check_resolvable.py                 # 3.11 3.12 3.13
     .venv/bin/python benchmarks/check_resolvable.py --python 3.13 --extras book
 
 For each version pip's resolver runs with ``--dry-run --ignore-installed --only-binary=:all:
---python-version X`` on the requirements of ``pyproject.toml`` (core + the extras asked for),
-constrained by ``constraints.txt``. Wheels only, so a pin with no wheel for that Python fails
-here instead of compiling on a reader's machine. Prints one line per version and the wall time;
+--python-version X`` (or, given an interpreter's path, that interpreter's pip, which also
+evaluates ``python_full_version`` markers in constraints.txt for it) on the requirements of
+``pyproject.toml`` (core + the extras asked for), constrained by ``constraints.txt``. Wheels
+only, so a pin with no wheel for that Python fails here instead of compiling on a reader's
+machine. Prints one line per version and the wall time;
 exit code 1 if any version does not resolve.
 """
 
@@ -56,24 +58,28 @@ def resolve(python: str, reqs: list[str], platforms: list[str]) -> tuple[bool, s
     with tempfile.TemporaryDirectory() as tmp:
         req_file = Path(tmp) / "requirements.txt"
         req_file.write_text("\n".join(reqs) + "\n")
-        cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed",
-               "--only-binary=:all:", "--python-version", python,
-               *(a for tag in platforms for a in ("--platform", tag)),
-               "--quiet", "--disable-pip-version-check", "--report", str(Path(tmp) / "r.json"),
+        if Path(python).is_file():  # that interpreter's own pip: markers evaluated for it
+            target = [python, "-m", "pip", "install"]
+        else:  # this pip, for another version (markers still see *this* interpreter)
+            target = [sys.executable, "-m", "pip", "install", "--python-version", python,
+                      *(a for tag in platforms for a in ("--platform", tag))]
+        cmd = [*target, "--dry-run", "--ignore-installed", "--only-binary=:all:", "--quiet",
+               "--disable-pip-version-check", "--report", str(Path(tmp) / "r.json"),
                "-c", str(ROOT / "constraints.txt"), "-r", str(req_file)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
     # the lines that name the conflict (pip's advice and location warnings left out)
     why = [line.strip() for line in proc.stderr.splitlines()
-           if line.startswith(("ERROR: Could not", "ERROR: No matching", "    "))
-           and "requested" in line or "No matching" in line or "Could not find" in line]
+           if ("depends on" in line or "requested" in line or "No matching" in line
+               or "Could not find" in line)]
     return proc.returncode == 0, "; ".join(dict.fromkeys(why))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--python", nargs="+", default=["3.11.2", "3.12", "3.13"],
-                        help="versions to resolve for (3.11.2: Debian 12's python3)")
+    parser.add_argument("--python", nargs="+", default=["3.11", "3.12", "3.13"],
+                        help="versions to resolve for, or interpreters (a path: resolved by "
+                             "that interpreter's pip, e.g. Debian 12's /usr/bin/python3)")
     parser.add_argument("--extras", nargs="*", default=["dev"],
                         help="extras resolved with the core (dev = book, facecap, scale + tools)")
     parser.add_argument("--glibc", default="2.36",
