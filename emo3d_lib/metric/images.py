@@ -67,7 +67,7 @@ def image_files(folder: str | os.PathLike[str], names: list[str] | None, n: int)
     return files
 
 
-def _load(files: list[Path], size: int) -> np.ndarray:
+def load_images(files: list[Path], size: int) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     out = np.empty((len(files), size, size, 3), np.uint8)
@@ -99,7 +99,7 @@ def score_image_folder(
     texts = [str(t) for t in table["text"]]
     parts_img, parts_txt = [], []
     for i in tqdm(range(0, n, batch_size), desc="embed images + prompts", disable=not progress):
-        parts_img.append(np.asarray(clip.encode_images(_load(files[i:i + batch_size], size)),
+        parts_img.append(np.asarray(clip.encode_images(load_images(files[i:i + batch_size], size)),
                                     np.float32))
         parts_txt.append(np.asarray(clip.encode_text(texts[i:i + batch_size]), np.float32))
     emotions = table[list(EMOTIONS)].to_numpy(np.float64)
