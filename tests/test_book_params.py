@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from emo3d_lib.book.params import settle
 from emo3d_lib.errors import Emo3DError
@@ -73,3 +74,23 @@ def test_papermill_injected_profile_applies_smoke(monkeypatch, tmp_path: Path) -
     assert printed == {"data_dir": str(tmp_path / "data" / "datasets" / "book-full"),
                        "runs_dir": str(tmp_path / "data" / "runs" / "book-full"),
                        "samples": 12, "sizes": [1, 2], "seed": 7}
+
+
+def test_colab_button_opens_the_source_notebook() -> None:
+    from emo3d_lib.book.launch import _rewrite, source_notebook_url
+
+    base = "https://colab.research.google.com/github/emo3d-book/emo3d-book/blob/main"
+    assert (source_notebook_url(f"{base}/book/executed/03_training-lm_mlp.ipynb")
+            == f"{base}/notebooks/03_training.ipynb")
+    assert (source_notebook_url(f"{base}/book/executed/04_face_inspection.ipynb")
+            == f"{base}/notebooks/04_face_inspection.ipynb")
+    buttons = [{"type": "group", "buttons": [
+        {"text": "Colab", "url": f"{base}/book/executed/05_mse_vs_emo3d.ipynb"}]}]
+    _rewrite(buttons)
+    assert buttons[0]["buttons"][0]["url"] == f"{base}/notebooks/05_mse_vs_emo3d.ipynb"
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert config["repository"]["url"] == "https://github.com/emo3d-book/emo3d-book"
+    first_cells = {"".join(json.loads(p.read_text())["cells"][0]["source"])
+                   for p in (REPO_ROOT / "notebooks").glob("*.ipynb")}
+    assert len(first_cells) == 1 and config["repository"]["url"] in first_cells.pop()
