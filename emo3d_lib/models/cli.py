@@ -66,6 +66,9 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.seed < 0:
         raise Emo3DError(f"parameter --seed={args.seed} must be >= 0")
+    if not args.quiet:  # the library's first step (backbone features) shows no bar of its own
+        print(f"train {args.model}: loading the backbone and embedding the texts (cached after "
+              "the first run), then the epochs", file=sys.stderr)
     metrics = train(args.data, args.model, args.out, epochs=args.epochs,
                     batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device,
                     clip_checkpoint=args.clip_checkpoint, prefer_hub=not args.offline_backbone)
