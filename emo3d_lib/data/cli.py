@@ -35,8 +35,8 @@ def register(subparsers: Any) -> None:
     gen.add_argument("--scheduler", default=None,
                      help="dask.distributed scheduler address; overrides --workers")
     gen.add_argument("--shard-size", type=int, default=250, help="samples per shard")
-    gen.add_argument("--head", default="builtin", choices=("builtin", "facecap"),
-                     help="head to render (facecap: its .glb from $EMO3D_FACECAP)")
+    gen.add_argument("--head", default="builtin",
+                     help="head to render: builtin | facecap (its .glb from $EMO3D_FACECAP)")
     gen.add_argument("--size", type=int, default=256, help="rendered image side, px")
     hidden_alias(gen, "--image-size", "size", type=int)
     gen.add_argument("--split", type=_split_fractions, default=(0.8, 0.1, 0.1),
@@ -52,8 +52,8 @@ def register(subparsers: Any) -> None:
     prim.add_argument("--seed", type=int, default=0, help="word choice and identities")
     prim.add_argument("--words-per-emotion", type=int, default=10,
                       help="EmoLex words per emotion")
-    prim.add_argument("--head", default="builtin", choices=("builtin", "facecap"),
-                      help="head to render (facecap: its .glb from $EMO3D_FACECAP)")
+    prim.add_argument("--head", default="builtin",
+                      help="head to render: builtin | facecap (its .glb from $EMO3D_FACECAP)")
     prim.add_argument("--size", type=int, default=256, help="rendered image side, px")
     hidden_alias(prim, "--image-size", "size", type=int)
     add_quiet(prim)
