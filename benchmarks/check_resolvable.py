@@ -3,7 +3,8 @@
 Run on demand (not a test: it asks the package registry about every dependency, so it depends
 on the network and on what the registry holds today), e.g. before changing constraints.txt:
 
-    .venv/bin/python benchmarks/check_resolvable.py                 # 3.11 3.12 3.13
+    .venv/bin/python benchmarks/check_resolvable.py                 # 3.11.7 3.12 3.13
+    .venv/bin/python benchmarks/check_resolvable.py --python /usr/bin/python3   # Debian 12
     .venv/bin/python benchmarks/check_resolvable.py --python 3.13 --extras book
 
 For each version pip's resolver runs with ``--dry-run --ignore-installed --only-binary=:all:
@@ -77,9 +78,10 @@ def resolve(python: str, reqs: list[str], platforms: list[str]) -> tuple[bool, s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--python", nargs="+", default=["3.11", "3.12", "3.13"],
-                        help="versions to resolve for, or interpreters (a path: resolved by "
-                             "that interpreter's pip, e.g. Debian 12's /usr/bin/python3)")
+    parser.add_argument("--python", nargs="+", default=["3.11.7", "3.12", "3.13"],
+                        help="versions (X.Y.Z where a pin needs a patch release) or "
+                             "interpreters (a path: resolved by its own pip, e.g. Debian "
+                             "12's /usr/bin/python3)")
     parser.add_argument("--extras", nargs="*", default=["dev"],
                         help="extras resolved with the core (dev = book, facecap, scale + tools)")
     parser.add_argument("--glibc", default="2.36",
