@@ -71,8 +71,8 @@ def test_papermill_injected_profile_applies_smoke(monkeypatch, tmp_path: Path) -
                                cwd=str(tmp_path), progress_bar=False, kernel_name="python3",
                                language="python")
     printed = json.loads(nbformat.read(out, as_version=4).cells[-1].outputs[0]["text"])
-    assert printed == {"data_dir": str(tmp_path / "data" / "datasets" / "book-full"),
-                       "runs_dir": str(tmp_path / "data" / "runs" / "book-full"),
+    assert printed == {"data_dir": str(tmp_path / "data" / "datasets" / "book-smoke"),
+                       "runs_dir": str(tmp_path / "data" / "runs" / "book-smoke"),
                        "samples": 12, "sizes": [1, 2], "seed": 7}
 
 

@@ -6,7 +6,9 @@ Every notebook's parameters cell ends with ``notebook_parameters(globals(), "NN_
   :mod:`emo3d_lib.paths` (relative = under the data root), so the notebook finds its data from
   Jupyter (working directory ``notebooks/``), papermill (the shell's) or Colab alike;
 * with ``profile = "smoke"``, replaces every parameter still at its full-profile default by the
-  smoke value in the notebook's metadata ``emo3d.smoke`` (a value given explicitly stays).
+  smoke value in the notebook's metadata ``emo3d.smoke`` (a value given explicitly stays), and
+  default paths ``.../book-full`` by ``.../book-smoke`` (as ``emo3d book --profile smoke``), so
+  a smoke run never overwrites the full-size data.
 
 papermill injects its parameters in a cell *after* the parameters cell, so the settling runs
 once now and again right after that injected cell (an IPython ``post_run_cell`` hook that
@@ -45,8 +47,13 @@ def settle(namespace: dict[str, Any], notebook: str, defaults: dict[str, Any]) -
     if profile not in PROFILES:
         raise Emo3DError(f"parameter profile={profile!r} must be one of {PROFILES}")
     for name in PATH_PARAMETERS:
-        if namespace.get(name):
-            namespace[name] = str(resolve_data_path(namespace[name]))
+        if not namespace.get(name):
+            continue
+        default = defaults.get(name)  # as written, or as the first settling resolved it
+        if profile == "smoke" and default and namespace[name] in (
+                default, str(resolve_data_path(default))):
+            namespace[name] = str(namespace[name]).replace("book-full", "book-smoke")
+        namespace[name] = str(resolve_data_path(namespace[name]))
     if profile != "smoke":
         return
     smoke = smoke_values(notebook)
@@ -66,7 +73,8 @@ def _is_injected(cell: str) -> bool:
 def notebook_parameters(namespace: dict[str, Any], notebook: str) -> None:
     """Settle the parameters now and again after papermill's injected cell, if one follows."""
     smoke = smoke_values(notebook) or {}
-    defaults = {k: copy.deepcopy(namespace[k]) for k in smoke if k in namespace}
+    defaults = {k: copy.deepcopy(namespace[k]) for k in (*smoke, *PATH_PARAMETERS)
+                if k in namespace}
     settle(namespace, notebook, defaults)
     try:
         from IPython import get_ipython
