@@ -94,3 +94,13 @@ def test_colab_button_opens_the_source_notebook() -> None:
     first_cells = {"".join(json.loads(p.read_text())["cells"][0]["source"])
                    for p in (REPO_ROOT / "notebooks").glob("*.ipynb")}
     assert len(first_cells) == 1 and config["repository"]["url"] in first_cells.pop()
+
+
+def test_book_modules_name_the_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import sys
+
+    monkeypatch.setitem(sys.modules, "nbformat", None)  # as if [book] were not installed
+    monkeypatch.delitem(sys.modules, "emo3d_lib.book.pipeline", raising=False)
+    with pytest.raises(Emo3DError, match=r"\[book\] extra \(nbformat is not installed\)"):
+        importlib.import_module("emo3d_lib.book.pipeline")
