@@ -55,7 +55,8 @@ def platform_tags(glibc: tuple[int, int], arch: str) -> list[str]:
     return tags + [f"manylinux2014_{arch}", f"manylinux2010_{arch}", f"manylinux1_{arch}"]
 
 
-def resolve(python: str, reqs: list[str], platforms: list[str]) -> tuple[bool, str]:
+def resolve(python: str, reqs: list[str], platforms: list[str],
+            constraints: Path | None) -> tuple[bool, str]:
     with tempfile.TemporaryDirectory() as tmp:
         req_file = Path(tmp) / "requirements.txt"
         req_file.write_text("\n".join(reqs) + "\n")
@@ -66,7 +67,7 @@ def resolve(python: str, reqs: list[str], platforms: list[str]) -> tuple[bool, s
                       *(a for tag in platforms for a in ("--platform", tag))]
         cmd = [*target, "--dry-run", "--ignore-installed", "--only-binary=:all:", "--quiet",
                "--disable-pip-version-check", "--report", str(Path(tmp) / "r.json"),
-               "-c", str(ROOT / "constraints.txt"), "-r", str(req_file)]
+               *(["-c", str(constraints)] if constraints else []), "-r", str(req_file)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
     # the lines that name the conflict (pip's advice and location warnings left out)
     why = [line.strip() for line in proc.stderr.splitlines()
@@ -88,17 +89,22 @@ def main() -> int:
                         help="glibc of the target Linux (2.36: Debian 12; Colab's Ubuntu 22.04: "
                              "2.35); wheels for it and older manylinux tags are accepted")
     parser.add_argument("--arch", default="x86_64")
+    parser.add_argument("--no-constraints", action="store_true",
+                        help="resolve pyproject's ranges alone, as a plain `pip install .` "
+                             "(e.g. in Colab) does")
     args = parser.parse_args()
     reqs = requirements(args.extras)
     ok_all = True
     for python in args.python:
         start = time.perf_counter()
         major, minor = (int(x) for x in args.glibc.split("."))
-        ok, last = resolve(python, reqs, platform_tags((major, minor), args.arch))
+        ok, last = resolve(python, reqs, platform_tags((major, minor), args.arch),
+                           None if args.no_constraints else ROOT / "constraints.txt")
         ok_all &= ok
         print(f"Python {python}: {'resolves' if ok else 'FAILS'} "
               f"({time.perf_counter() - start:.0f} s, {len(reqs)} requirements, extras "
-              f"{args.extras or 'none'}){'' if ok else ': ' + last}")
+              f"{args.extras or 'none'}"
+              f"{', no constraints' if args.no_constraints else ''}){'' if ok else ': ' + last}")
     return 0 if ok_all else 1
 
 
