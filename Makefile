@@ -1,14 +1,17 @@
 # Two commands: `make book` builds the whole book (full profile), `make test` runs the tests.
-# Both set everything up first (scripts/setup.sh is idempotent).
+# Both set everything up first (scripts/setup.sh is idempotent; `make book` skips Chromium).
 VENV ?= .venv
 PROFILE ?= full
 
-.PHONY: setup book test lint bench clean-book
+.PHONY: setup setup-book book test lint bench clean-book
 
 setup:
-	bash scripts/setup.sh
+	EMO3D_VENV=$(VENV) bash scripts/setup.sh --for test
 
-book: setup
+setup-book:
+	EMO3D_VENV=$(VENV) bash scripts/setup.sh --for book
+
+book: setup-book
 	$(VENV)/bin/emo3d book --profile $(PROFILE)
 
 test: setup

@@ -3,15 +3,22 @@
 Every stage module listed in ``COMMAND_MODULES`` defines ``register(subparsers)``, which adds its
 sub-commands with ``set_defaults(func=handler)``; handlers take the parsed namespace and return
 an exit code. Stage modules import heavy dependencies inside handlers, so ``emo3d --help`` is fast.
+
+One vocabulary across commands (tests/test_cli_help.py checks it): ``--quiet`` (no progress
+bars), ``--seed``, ``--n-boot``, ``--size`` (image side, px), ``--head``/``--head-path``,
+``--clip-checkpoint``, ``--device``, ``--out`` (file or folder written; where a command returns
+data and ``--out`` is not given, JSON goes to stdout). Older spellings stay as hidden aliases.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable
 
+from emo3d_lib import __version__
 from emo3d_lib.errors import Emo3DError
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -51,24 +58,66 @@ def positive_float(text: str) -> float:
     return val
 
 
+class DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: X)`` for options with a real default (not None/False, not required)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (action.default is None or action.default is False or action.required
+                or action.default == argparse.SUPPRESS or "default" in text
+                or not action.option_strings):
+            return text
+        return super()._get_help_string(action)
+
+
+def hidden_alias(parser: argparse.ArgumentParser, old: str, dest: str, **kwargs) -> None:
+    """An old flag spelling that still works but is not shown in ``--help``."""
+    parser.add_argument(old, dest=dest, help=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                        **kwargs)
+
+
+def add_quiet(parser: argparse.ArgumentParser) -> None:
+    """``--quiet``: no progress bars (every tqdm bar, via ``TQDM_DISABLE``)."""
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    hidden_alias(parser, "--no-progress", "quiet", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="emo3d", description="Emo3D Book: text emotion -> 52 blendshapes -> 3D face."
+        prog="emo3d", description="Emo3D Book: text emotion -> 52 blendshapes -> 3D face.",
+        formatter_class=DefaultsFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"emo3d {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    helps = {a.dest: a.help for a in sub._choices_actions}
+    for name, command in sub.choices.items():
+        command.formatter_class = DefaultsFormatter
+        command.description = command.description or helps.get(name)
+        if not any("--quiet" in a.option_strings for a in command._actions):
+            add_quiet(command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # --quiet also silences the bars of library code that takes no flag (tqdm reads TQDM_* when
+    # first imported, which in a command happens inside the handler); restored afterwards
+    before = os.environ.get("TQDM_DISABLE")
+    if args.quiet:
+        os.environ["TQDM_DISABLE"] = "1"
     try:
         return int(args.func(args) or 0)
     except Emo3DError as err:
         print(f"emo3d {args.command}: error: {err}", file=sys.stderr)
         return 2
+    finally:
+        if before is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = before
 
 
 if __name__ == "__main__":

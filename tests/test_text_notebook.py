@@ -30,10 +30,9 @@ def test_notebook_metadata_and_parameters() -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     meta = nb.metadata["emo3d"]
     assert meta["depends_on"] == ["01_dataset_generation"]
-    first_code = next(c for c in nb.cells if c.cell_type == "code")
-    assert "parameters" in first_code.metadata.get("tags", [])
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     for name in ("data_dir", "runs_dir", "profile", "top_n", *meta["smoke"]):
-        assert f"{name} = " in first_code.source
+        assert f"{name} = " in params.source
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
 

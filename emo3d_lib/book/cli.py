@@ -24,10 +24,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from emo3d_lib.book.pipeline import run_book
+    from emo3d_lib.errors import Emo3DError
+    from emo3d_lib.paths import clone_root
 
+    root = clone_root()  # also after a plain `pip install .`, run from the clone's root
+    if root is None:
+        raise Emo3DError("emo3d book runs in a clone of the book (its notebooks/ and "
+                         "_config.yml): cd into it first")
     start = time.perf_counter()
-    report = run_book(profile=args.profile, only=args.only, build=not args.no_build,
-                      force=args.force)
+    report = run_book(root=root, profile=args.profile, only=args.only,
+                      build=not args.no_build, force=args.force)
     for name in report.executed:
         print(f"executed {name} ({report.seconds[name]:.1f} s)")
     for name in report.skipped:

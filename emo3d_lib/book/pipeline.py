@@ -28,13 +28,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-import yaml
 from tqdm.auto import tqdm
 
 from emo3d_lib import atomic
+from emo3d_lib.book import book_extra_missing
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.paths import REPO_ROOT, data_root
+
+try:
+    import nbformat
+    import yaml
+except ModuleNotFoundError as _err:  # the library installs without the [book] extra
+    raise book_extra_missing(_err) from None
 
 PROFILES: tuple[str, ...] = ("full", "smoke")
 EXECUTED = Path("book") / "executed"

@@ -14,13 +14,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import anywidget
-import ipywidgets
 import numpy as np
-import pythreejs as p3
-import traitlets
 
+from emo3d_lib.book import book_extra_missing
 from emo3d_lib.errors import Emo3DError
+
+try:
+    import anywidget
+    import ipywidgets
+    import pythreejs as p3
+    import traitlets
+except ModuleNotFoundError as _err:  # the library installs without the [book] extra
+    raise book_extra_missing(_err) from None
 from emo3d_lib.schema import BLENDSHAPES, N_BLENDSHAPES
 
 #: Slider groups, in the order a reader scans a face (top to bottom). ``_neutral`` moves nothing.

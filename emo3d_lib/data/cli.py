@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from emo3d_lib.cli import add_quiet, hidden_alias
 from emo3d_lib.errors import Emo3DError
 
 
@@ -27,30 +28,35 @@ def register(subparsers: Any) -> None:
         "scores)", description="Sharded and resumable: rerun the same command after a kill.")
     gen.add_argument("--out", required=True, help="dataset root (ROOT/data/*.parquet|csv)")
     gen.add_argument("--samples", type=int, required=True, help="number of samples (rows)")
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--seed", type=int, default=0, help="every random step derives from it")
     gen.add_argument("--images-per-sample", type=int, default=2,
                      help="K rendered faces per sample, 0..4 (0 = text-only)")
     gen.add_argument("--workers", type=int, default=2, help="local processes (1 = in-process)")
     gen.add_argument("--scheduler", default=None,
                      help="dask.distributed scheduler address; overrides --workers")
     gen.add_argument("--shard-size", type=int, default=250, help="samples per shard")
-    gen.add_argument("--head", default="builtin", help="builtin | facecap")
-    gen.add_argument("--image-size", type=int, default=256, help="rendered image side, px")
+    gen.add_argument("--head", default="builtin",
+                     help="head to render: builtin | facecap (its .glb from $EMO3D_FACECAP)")
+    gen.add_argument("--size", type=int, default=256, help="rendered image side, px")
+    hidden_alias(gen, "--image-size", "size", type=int)
     gen.add_argument("--split", type=_split_fractions, default=(0.8, 0.1, 0.1),
-                     help="train,val,test fractions (default 0.8,0.1,0.1)")
+                     help="train,val,test fractions (default: 0.8,0.1,0.1)")
     gen.add_argument("--restart", action="store_true",
                      help="regenerate from scratch if --out was made with another config or code")
-    gen.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_quiet(gen)
     gen.set_defaults(func=_generate)
 
     prim = subparsers.add_parser(
         "primitives", help="primitive emotion faces: EmoLex words x 2 identities x 3 intensities")
-    prim.add_argument("--out", required=True)
-    prim.add_argument("--seed", type=int, default=0)
-    prim.add_argument("--words-per-emotion", type=int, default=10)
-    prim.add_argument("--head", default="builtin", help="builtin | facecap")
-    prim.add_argument("--image-size", type=int, default=256)
-    prim.add_argument("--no-progress", action="store_true")
+    prim.add_argument("--out", required=True, help="output folder")
+    prim.add_argument("--seed", type=int, default=0, help="word choice and identities")
+    prim.add_argument("--words-per-emotion", type=int, default=10,
+                      help="EmoLex words per emotion")
+    prim.add_argument("--head", default="builtin",
+                      help="head to render: builtin | facecap (its .glb from $EMO3D_FACECAP)")
+    prim.add_argument("--size", type=int, default=256, help="rendered image side, px")
+    hidden_alias(prim, "--image-size", "size", type=int)
+    add_quiet(prim)
     prim.set_defaults(func=_primitives)
 
 
@@ -59,13 +65,13 @@ def _generate(args: argparse.Namespace) -> int:
 
     config = GenerationConfig(
         samples=args.samples, seed=args.seed, images_per_sample=args.images_per_sample,
-        shard_size=args.shard_size, head=args.head, image_size=args.image_size,
+        shard_size=args.shard_size, head=args.head, image_size=args.size,
         split_fractions=args.split,
     )
     if args.scheduler is not None and not args.scheduler.strip():
         raise Emo3DError("parameter --scheduler is empty; give an address like tcp://host:8786")
     manifest = generate_dataset(config, args.out, workers=args.workers, scheduler=args.scheduler,
-                                progress=not args.no_progress, restart=args.restart)
+                                progress=not args.quiet, restart=args.restart)
     print(json.dumps({"out": str(args.out), "counts": manifest["counts"],
                       "detection_rate": manifest["detection_rate"],
                       "seconds_total": round(manifest["run"]["seconds_total"], 2)}, indent=2))
@@ -77,6 +83,6 @@ def _primitives(args: argparse.Namespace) -> int:
 
     summary = generate_primitives(args.out, seed=args.seed,
                                   words_per_emotion=args.words_per_emotion, head=args.head,
-                                  image_size=args.image_size, progress=not args.no_progress)
+                                  image_size=args.size, progress=not args.quiet)
     print(json.dumps(summary, indent=2))
     return 0

@@ -9,21 +9,29 @@ from pathlib import Path
 
 import numpy as np
 
-from emo3d_lib.cli import int_at_least, positive_float
+from emo3d_lib.cli import add_quiet, hidden_alias, int_at_least, positive_float
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.schema import BLENDSHAPES
 
 
-def read_blendshapes_json(path: str | Path) -> np.ndarray:
-    """A 52-vector from JSON: a list in ``BLENDSHAPES`` order or a {name: weight} object
-    (missing names = 0; ``XLeft`` and Face Cap's ``X_L`` spellings both accepted)."""
-    p = Path(path)
+def read_blendshapes_json(path: str | Path, index: int = 0) -> np.ndarray:
+    """A 52-vector from JSON (``-``: stdin): a list in ``BLENDSHAPES`` order, a {name: weight}
+    object (missing names = 0; ``XLeft`` and Face Cap's ``X_L`` spellings both accepted), or
+    ``emo3d predict``'s output (record ``index`` of its list), so the two commands pipe."""
+    p = Path("<stdin>") if str(path) == "-" else Path(path)
     try:
-        obj = json.loads(p.read_text())
+        obj = json.loads(sys.stdin.read() if str(path) == "-" else p.read_text())
     except FileNotFoundError as err:
         raise Emo3DError(f"blendshapes file not found: {p}") from err
     except json.JSONDecodeError as err:
         raise Emo3DError(f"{p}: not valid JSON ({err})") from err
+    if isinstance(obj, list) and obj and all(isinstance(r, dict) and "blendshapes" in r
+                                             for r in obj):  # emo3d predict's records
+        if not 0 <= index < len(obj):
+            raise Emo3DError(f"{p}: --index {index} but {len(obj)} prediction(s)")
+        obj = obj[index]
+    if isinstance(obj, dict) and isinstance(obj.get("blendshapes"), dict | list):
+        obj = obj["blendshapes"]
     if isinstance(obj, dict):
         from emo3d_lib.face.facecap import arkit_name
 
@@ -56,7 +64,7 @@ def _render(args: argparse.Namespace) -> int:
     from emo3d_lib.face.identity import Identity, sample_identity
     from emo3d_lib.face.render import FaceRenderer
 
-    vec = read_blendshapes_json(args.blendshapes)
+    vec = read_blendshapes_json(args.blendshapes, args.index)
     ident = (Identity.default() if args.identity_seed is None
              else sample_identity(args.identity_seed, 0))
     head = load_head(args.head, args.head_path)
@@ -72,6 +80,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from emo3d_lib import atomic
     from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
 
     with BlendshapeExtractor() as ex:
@@ -79,8 +88,12 @@ def _extract(args: argparse.Namespace) -> int:
     result = {str(p): (None if s is None else
                        {n: round(float(v), 4) for n, v in zip(BLENDSHAPES, s, strict=True)})
               for p, s in zip(args.images, scores, strict=True)}
-    json.dump(result, sys.stdout, indent=None if args.compact else 1)
-    print()
+    if args.out:
+        atomic.write_json(args.out, result)
+        print(args.out)
+    else:
+        json.dump(result, sys.stdout, indent=None if args.compact else 1)
+        print()
     return 0
 
 
@@ -90,9 +103,10 @@ def _rig_check(args: argparse.Namespace) -> int:
 
     res = run_rig_check(head=args.head, samples=args.samples, seed=args.seed, size=args.size,
                         vary_identity=args.vary_identity,
-                        facecap=False if args.no_facecap else (args.facecap or True))
-    if args.json:
-        atomic.write_json(args.json, res.to_json())
+                        facecap=False if args.no_facecap else (args.head_path or True),
+                        progress=not args.quiet)
+    if args.out:
+        atomic.write_json(args.out, res.to_json())
     print(format_table(res))
     return 0
 
@@ -107,7 +121,8 @@ def _rig_fit(args: argparse.Namespace) -> int:
         control_groups(channel)
     bound = None if args.free else args.bound
     fits = [fit_channel(c, bound=bound, budget=args.budget, samples=args.samples, seed=args.seed,
-                        penalize_leaks=not args.ignore_leaks) for c in args.channels]
+                        penalize_leaks=not args.ignore_leaks, progress=not args.quiet)
+            for c in args.channels]
     print(f"rig-fit bound={'none' if bound is None else f'{bound} cm'} "
           f"leaks={'free' if args.ignore_leaks else 'penalized'} budget={args.budget} "
           f"probe: {args.samples} vectors, seed {fits[0].seed}")
@@ -119,7 +134,7 @@ def _rig_fit(args: argparse.Namespace) -> int:
                   + ", ".join(f"{n} {v:.2f}" for n, v in reads))
     report: dict = {"fits": [f.to_json() for f in fits]}
     if args.heldout:
-        before, after = heldout_check(fits, samples=args.heldout)
+        before, after = heldout_check(fits, samples=args.heldout, progress=not args.quiet)
         live = before.live
         print(f"held out: rig-check seed 0, {args.heldout} vectors, all fits applied together "
               f"({len(live)} live channels)")
@@ -129,8 +144,8 @@ def _rig_fit(args: argparse.Namespace) -> int:
             print(f"  {BLENDSHAPES[k]:<20}{before.r_image[k]:7.3f} -> {after.r_image[k]:.3f}{tag}")
         print(f"mean r = {before.mean_r:.3f} -> {after.mean_r:.3f}")
         report["heldout"] = {"before": before.to_json(), "after": after.to_json()}
-    if args.json:
-        atomic.write_json(args.json, report)
+    if args.out:
+        atomic.write_json(args.out, report)
     if args.preview:
         for fit in fits:
             out = Path(args.preview) / f"rig-fit-{fit.channel}.png"
@@ -143,32 +158,42 @@ def _rig_fit(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("render", help="render one blendshape vector (JSON) to an image")
-    p.add_argument("--blendshapes", required=True, help="JSON: 52 numbers or {name: weight}")
+    p.add_argument("--blendshapes", required=True,
+                   help="JSON file, or - for stdin: 52 numbers, {name: weight}, or the output "
+                        "of `emo3d predict`")
+    p.add_argument("--index", type=int_at_least(0), default=0,
+                   help="which prediction, when the JSON holds several")
     p.add_argument("--out", required=True, help="output .png/.jpg")
-    p.add_argument("--head", default="builtin", choices=("builtin", "facecap"))
+    p.add_argument("--head", default="builtin", choices=("builtin", "facecap"), help="head model")
     p.add_argument("--head-path", default=None, help="facecap.glb location (else EMO3D_FACECAP)")
-    p.add_argument("--size", type=int, default=256)
-    p.add_argument("--backend", default="auto", choices=("auto", "egl", "numpy"))
+    p.add_argument("--size", type=int_at_least(16), default=256, help="image side, px")
+    p.add_argument("--backend", default="auto", choices=("auto", "egl", "numpy"),
+                   help="auto: EGL (GPU/Mesa) when it works, else the numpy rasteriser")
     p.add_argument("--identity-seed", type=int, default=None,
                    help="render a sampled identity instead of the default frontal one")
     p.set_defaults(func=_render)
 
     p = subparsers.add_parser("extract", help="MediaPipe blendshape scores of images (JSON)")
-    p.add_argument("images", nargs="+")
-    p.add_argument("--compact", action="store_true", help="one-line JSON")
+    p.add_argument("images", nargs="+", help="image files (.png/.jpg)")
+    p.add_argument("--out", default=None, help="JSON file to write (else JSON on stdout)")
+    p.add_argument("--compact", action="store_true", help="one-line JSON on stdout")
     p.set_defaults(func=_extract)
 
     p = subparsers.add_parser("rig-check", help="rig fidelity: render -> MediaPipe, per-channel r")
-    p.add_argument("--samples", type=int, default=300)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--head", default="builtin", choices=("builtin", "facecap"))
-    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--samples", type=int, default=300, help="random blendshape vectors")
+    p.add_argument("--seed", type=int, default=0, help="the vectors and identities")
+    p.add_argument("--head", default="builtin", choices=("builtin", "facecap"),
+                   help="head measured")
+    p.add_argument("--size", type=int_at_least(16), default=256, help="image side, px")
     p.add_argument("--vary-identity", action="store_true",
                    help="sampled identities instead of the fixed frontal shot")
-    p.add_argument("--facecap", default=None,
-                   help="facecap.glb for the comparison column (default lookup if omitted)")
+    p.add_argument("--head-path", default=None,
+                   help="facecap.glb for the Face Cap column (omitted: $EMO3D_FACECAP, cache)")
+    hidden_alias(p, "--facecap", "head_path")
     p.add_argument("--no-facecap", action="store_true", help="skip the Face Cap column")
-    p.add_argument("--json", default=None, help="also write the results as JSON here")
+    p.add_argument("--out", default=None, help="also write the results as JSON here")
+    hidden_alias(p, "--json", "out")
+    add_quiet(p)
     p.set_defaults(func=_rig_check)
 
     p = subparsers.add_parser(
@@ -185,7 +210,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="fitting vectors (default 4242)")
     p.add_argument("--heldout", type=int_at_least(0), default=300,
                    help="rig-check vectors (seed 0) scored before/after, all fits applied; 0 skips")
-    p.add_argument("--json", default=None, help="write the fit as JSON here")
+    p.add_argument("--out", default=None, help="write the fit as JSON here")
+    hidden_alias(p, "--json", "out")
     p.add_argument("--preview", default=None,
                    help="directory for rig-fit-CHANNEL.png: weights 0/0.5/1, shipped vs fitted")
     p.set_defaults(func=_rig_fit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from emo3d_lib.cli import hidden_alias
 from emo3d_lib.fei.fusion import FUSIONS
 
 
@@ -20,15 +21,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="output folder (fei_model.pt, fei_results.json)")
     p.add_argument("--features-2d", default="cnn", choices=["cnn", "clip"],
                    help="2D features: a small CNN trained here, or the Emo3D-CLIP image tower")
-    p.add_argument("--clip-ckpt", default=None, help="Emo3D-CLIP checkpoint for --features-2d clip")
-    p.add_argument("--image-size", type=int, default=48,
+    p.add_argument("--clip-checkpoint", default=None,
+                   help="Emo3D-CLIP checkpoint for --features-2d clip")
+    hidden_alias(p, "--clip-ckpt", "clip_checkpoint")
+    p.add_argument("--size", type=int, default=48,
                    help="2D input side in px (use CLIP's input size with --features-2d clip)")
+    hidden_alias(p, "--image-size", "size", type=int)
     p.add_argument("--crop", type=float, default=0.6,
                    help="central square kept before resizing, as a share of the image side")
-    p.add_argument("--cnn-epochs", type=int, default=10)
-    p.add_argument("--head-epochs", type=int, default=80)
+    p.add_argument("--cnn-epochs", type=int, default=10, help="epochs of the 2D CNN")
+    p.add_argument("--head-epochs", type=int, default=80, help="epochs of each classifier head")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for intervals")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="every random step derives from it")
     p.set_defaults(func=_train_fei)
 
     j = subparsers.add_parser(
@@ -53,8 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     j.add_argument("--fusion", default=None, choices=FUSIONS,
                    help="FEI system to judge with (default: the model's best fusion)")
     j.add_argument("--out", required=True, help="output folder (judge_results.json)")
-    j.add_argument("--n-boot", type=int, default=1000)
-    j.add_argument("--seed", type=int, default=0)
+    j.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for intervals")
+    j.add_argument("--seed", type=int, default=0, help="prompt selection and bootstrap")
     j.set_defaults(func=_judge)
 
 
@@ -64,8 +68,8 @@ def _train_fei(args: argparse.Namespace) -> int:
     from emo3d_lib.fei.pipeline import RESULTS_NAME, train_and_evaluate
 
     fusions = list(FUSIONS) if "all" in args.fusion else list(dict.fromkeys(args.fusion))
-    cfg = FEIConfig(features_2d=args.features_2d, clip_ckpt=args.clip_ckpt,
-                    image_size=args.image_size, crop=args.crop, cnn_epochs=args.cnn_epochs,
+    cfg = FEIConfig(features_2d=args.features_2d, clip_ckpt=args.clip_checkpoint,
+                    image_size=args.size, crop=args.crop, cnn_epochs=args.cnn_epochs,
                     head_epochs=args.head_epochs, seed=args.seed)
     model, report, results = train_and_evaluate(args.data, args.out, fusions, cfg,
                                                 n_boot=args.n_boot)

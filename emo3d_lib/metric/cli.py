@@ -6,60 +6,98 @@ import argparse
 import json
 import sys
 
-from emo3d_lib.cli import int_at_least, positive_float
+from emo3d_lib.cli import add_quiet, hidden_alias, int_at_least, positive_float
+from emo3d_lib.errors import Emo3DError
 from emo3d_lib.metric.anchors import ANCHORS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "evaluate", help="Emo3D metric (+ MSE) of a model, a predictions file or an anchor",
+        "evaluate", help="Emo3D metric (+ MSE) of a model, a predictions file, an anchor or a "
+                         "folder of face images",
         description="Render each test prompt's face with a fixed camera, embed it with CLIP, "
                     "retrieve the top-K prompts among the n, and report KL(phi || psi_bar), "
                     "Emo3D = sigmoid(mean KL / alpha), exact-match@K and MSE, with bootstrap "
-                    "95%% intervals.",
+                    "95% intervals. With --images DIR --prompts FILE it scores a folder of face "
+                    "images instead (one per prompt), as the authors' metric script does. JSON "
+                    "on stdout unless --out is given.",
     )
-    p.add_argument("--data", required=True, help="dataset root (release layout)")
-    src = p.add_mutually_exclusive_group(required=True)
+    p.add_argument("--data", default=None, help="dataset root (release layout)")
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--checkpoint", help="model directory written by `emo3d train`")
     src.add_argument("--predictions",
                      help="parquet/CSV with sample_id + the 52 blendshape columns by name")
     src.add_argument("--anchor", choices=ANCHORS, help="a sanity anchor instead of a model")
-    p.add_argument("--k", type=int_at_least(1), default=10, help="top-K prompts (default 10)")
+    src.add_argument("--images", metavar="DIR",
+                     help="folder of face images, one per prompt of --prompts (no --data)")
+    p.add_argument("--prompts", metavar="FILE",
+                   help="with --images: CSV/parquet/JSON with text + the 8 emotion columns "
+                        "(+ optional image file name)")
+    p.add_argument("--k", type=int_at_least(1), default=10, help="top-K prompts")
     p.add_argument("--n", type=int_at_least(2), default=1000,
-                   help="emotion-balanced test prompts (default 1000)")
-    p.add_argument("--out", required=True, help="JSON file to write")
-    p.add_argument("--clip", default=None,
+                   help="emotion-balanced test prompts")
+    p.add_argument("--out", default=None,
+                   help="JSON file to write (a brief summary then goes to stdout)")
+    p.add_argument("--clip-checkpoint", default=None,
                    help="CLIP: Emo3D-CLIP dir or OpenAI ViT-B/32 file (default: OpenAI if on "
-                        "disk, else data/runs/emo3d-clip)")
-    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+                        "disk, else runs/emo3d-clip under the data root)")
+    hidden_alias(p, "--clip", "clip_checkpoint")
+    p.add_argument("--split", default="test", choices=("train", "val", "test"),
+                   help="split the prompts come from")
     p.add_argument("--seed", type=int, default=0,
                    help="prompt selection, shuffled/random anchors and bootstrap")
     p.add_argument("--alpha", type=positive_float, default=1.0,
                    help="Emo3D = sigmoid(mean KL / alpha) (paper: 1)")
-    p.add_argument("--boot", type=int_at_least(1), default=1000, help="bootstrap resamples")
-    p.add_argument("--batch-size", type=int_at_least(1), default=64)
-    p.add_argument("--head", default="builtin", help="head to render (builtin|facecap)")
-    p.add_argument("--size", type=int_at_least(16), default=256, help="render size in px")
-    p.add_argument("--text-column", default="text_1", choices=("text_1", "text_2", "text_3"))
+    p.add_argument("--n-boot", type=int_at_least(1), default=1000, help="bootstrap resamples")
+    hidden_alias(p, "--boot", "n_boot", type=int_at_least(1))
+    p.add_argument("--batch-size", type=int_at_least(1), default=64,
+                   help="faces rendered and embedded at a time")
+    p.add_argument("--head", default="builtin", choices=("builtin", "facecap"),
+                   help="head to render (facecap: its .glb from $EMO3D_FACECAP)")
+    p.add_argument("--size", type=int_at_least(16), default=256,
+                   help="image side in px (rendered faces; --images are resized to it)")
+    p.add_argument("--text-column", default="text_1", choices=("text_1", "text_2", "text_3"),
+                   help="which description of each sample is the prompt")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: auto)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_quiet(p)
     p.set_defaults(func=_evaluate)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     from emo3d_lib.atomic import write_json
-    from emo3d_lib.metric.evaluate import evaluate
 
-    summary = evaluate(
-        args.data, checkpoint=args.checkpoint, predictions=args.predictions, anchor=args.anchor,
-        n_boot=args.boot, n=args.n, k=args.k, split=args.split, seed=args.seed,
-        clip_checkpoint=args.clip, head=args.head, size=args.size, alpha=args.alpha,
-        batch_size=args.batch_size, text_column=args.text_column, device=args.device,
-        progress=not args.quiet,
-    )
+    if args.images is not None:
+        if args.prompts is None or args.data is not None:
+            raise Emo3DError("--images DIR needs --prompts FILE (and no --data)")
+        from emo3d_lib.metric.images import score_image_folder
+
+        summary = score_image_folder(
+            args.images, args.prompts, k=args.k, alpha=args.alpha, n_boot=args.n_boot,
+            seed=args.seed, clip_checkpoint=args.clip_checkpoint, device=args.device,
+            size=args.size, batch_size=args.batch_size, progress=not args.quiet)
+    else:
+        if args.data is None or not (args.checkpoint or args.predictions or args.anchor):
+            raise Emo3DError("give --data with one of --checkpoint, --predictions, --anchor "
+                             "(or --images DIR --prompts FILE)")
+        if args.prompts is not None:
+            raise Emo3DError("--prompts goes with --images; with --data the prompts are the "
+                             "dataset's")
+        from emo3d_lib.metric.evaluate import evaluate
+
+        summary = evaluate(
+            args.data, checkpoint=args.checkpoint, predictions=args.predictions,
+            anchor=args.anchor, n_boot=args.n_boot, n=args.n, k=args.k, split=args.split,
+            seed=args.seed, clip_checkpoint=args.clip_checkpoint, head=args.head,
+            size=args.size, alpha=args.alpha, batch_size=args.batch_size,
+            text_column=args.text_column, device=args.device, progress=not args.quiet,
+        )
+    if args.out is None:
+        json.dump(summary, sys.stdout, indent=2)
+        print()
+        return 0
     write_json(args.out, summary)
-    brief = {k: summary[k] for k in ("backbone", "n", "k", "mean_kl", "emo3d", "exact_match",
-                                     "mse")}
+    brief = {k: summary.get(k) for k in ("backbone", "n", "k", "mean_kl", "emo3d",
+                                         "exact_match", "mse")}
     brief["intervals"] = {k: v for k, v in summary["intervals"].items() if k != "level"}
     json.dump(brief, sys.stdout, indent=2)
     print()

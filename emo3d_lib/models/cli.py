@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from emo3d_lib.cli import int_at_least, positive_float
+from emo3d_lib.cli import hidden_alias, int_at_least, positive_float
 from emo3d_lib.errors import Emo3DError
 
 MODELS = ("lm-mlp", "multilingual-mlp", "emotion-xlm", "clip-mlp", "vae-clip")
@@ -15,35 +15,44 @@ MODELS = ("lm-mlp", "multilingual-mlp", "emotion-xlm", "clip-mlp", "vae-clip")
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train one of the five baselines")
     p.add_argument("--data", required=True, help="dataset root (release layout)")
-    p.add_argument("--model", required=True, choices=MODELS)
+    p.add_argument("--model", required=True, choices=MODELS, help="baseline to train")
     p.add_argument("--out", required=True, help="checkpoint directory to write")
-    p.add_argument("--epochs", type=int_at_least(1))
-    p.add_argument("--batch-size", type=int_at_least(1))
-    p.add_argument("--lr", type=positive_float)
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: auto)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--clip", default=None,
+    _training_flags(p)
+    p.add_argument("--clip-checkpoint", default=None,
                    help="CLIP for clip-mlp/vae-clip: Emo3D-CLIP dir or OpenAI checkpoint file "
                         "(default: OpenAI if on disk, else train Emo3D-CLIP into OUT/clip)")
+    hidden_alias(p, "--clip", "clip_checkpoint")
     p.add_argument("--offline-backbone", action="store_true",
                    help="use the offline default backbone even if a hub model is cached")
     p.set_defaults(func=_train)
 
-    c = subparsers.add_parser("train-clip", help="train Emo3D-CLIP (locked MiniLM text tower)")
-    c.add_argument("--data", required=True)
-    c.add_argument("--out", required=True)
-    c.add_argument("--epochs", type=int_at_least(1))
-    c.add_argument("--batch-size", type=int_at_least(1))
-    c.add_argument("--lr", type=positive_float)
-    c.add_argument("--device", default=None)
-    c.add_argument("--seed", type=int, default=0)
+    c = subparsers.add_parser(
+        "train-clip", help="train Emo3D-CLIP, the stand-in CLIP of the metric and the CLIP models",
+        description="Contrastive training on the training split's (rendered image, description) "
+                    "pairs: locked MiniLM text tower, MediaPipe-reading image tower; writes a "
+                    "checkpoint folder usable as --clip-checkpoint.")
+    c.add_argument("--data", required=True, help="dataset root (release layout)")
+    c.add_argument("--out", required=True, help="checkpoint directory to write")
+    _training_flags(c)
     c.set_defaults(func=_train_clip)
 
-    q = subparsers.add_parser("predict", help="text -> 52 blendshape scores as JSON")
+    q = subparsers.add_parser(
+        "predict", help="text -> 52 blendshape scores as JSON",
+        description="JSON on stdout (a list, one record per text), which `emo3d render "
+                    "--blendshapes - --out face.png` reads.")
     q.add_argument("--checkpoint", required=True, help="directory written by `emo3d train`")
-    q.add_argument("--device", default=None)
+    q.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: auto)")
+    q.add_argument("--out", default=None, help="JSON file to write (else JSON on stdout)")
     q.add_argument("texts", nargs="+", help="emotion descriptions (empty text is refused)")
     q.set_defaults(func=_predict)
+
+
+def _training_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--epochs", type=int_at_least(1), help="default: the model's config")
+    p.add_argument("--batch-size", type=int_at_least(1), help="default: the model's config")
+    p.add_argument("--lr", type=positive_float, help="learning rate (default: the model's config)")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: auto)")
+    p.add_argument("--seed", type=int, default=0, help="every random step derives from it")
 
 
 def _summary(metrics: dict) -> dict:
@@ -57,9 +66,12 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.seed < 0:
         raise Emo3DError(f"parameter --seed={args.seed} must be >= 0")
+    if not args.quiet:  # the library's first step (backbone features) shows no bar of its own
+        print(f"train {args.model}: loading the backbone and embedding the texts (cached after "
+              "the first run), then the epochs", file=sys.stderr)
     metrics = train(args.data, args.model, args.out, epochs=args.epochs,
                     batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device,
-                    clip_checkpoint=args.clip, prefer_hub=not args.offline_backbone)
+                    clip_checkpoint=args.clip_checkpoint, prefer_hub=not args.offline_backbone)
     print(json.dumps(_summary(metrics), indent=2))
     return 0
 
@@ -84,6 +96,12 @@ def _predict(args: argparse.Namespace) -> int:
     rows = predictor.predict_named(list(args.texts))
     out = [{"text": t, "model": predictor.name, "backbone": predictor.backbone, "blendshapes": r}
            for t, r in zip(args.texts, rows, strict=True)]
-    json.dump(out, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    if args.out:
+        from emo3d_lib.atomic import write_json
+
+        write_json(args.out, out)
+        print(args.out)
+    else:
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
     return 0
