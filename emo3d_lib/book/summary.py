@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.models.checkpoint import METRICS_FILE
 
 #: The paper's quantitative claims as its text states them (Dehghani et al., NAACL Findings 2025;
 #: Table 2 figures from the benchmark card; its Table 2 body is not in the text we have).
@@ -70,7 +71,7 @@ def collect(data_dir: str | Path, runs_dir: str | Path) -> dict[str, Any]:
     data_dir, runs_dir = Path(data_dir), Path(runs_dir)
     models = {}
     for name in MODEL_NAMES:
-        m = _read_json(runs_dir / name / "metrics.json")
+        m = _read_json(runs_dir / name / METRICS_FILE)
         if m is not None:
             models[name] = m
     return {

@@ -149,7 +149,7 @@ def _named(items: Sequence[str], what: str) -> dict[str, str]:
 
 def judge_command(args: argparse.Namespace) -> int:
     """``emo3d judge``: see ``emo3d judge --help``."""
-    from emo3d_lib.book.inspection import find_checkpoints
+    from emo3d_lib.models.checkpoint import find_checkpoints
 
     checkpoints = _named(args.checkpoints, "checkpoints")
     if args.runs:

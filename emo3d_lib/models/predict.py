@@ -24,10 +24,10 @@ from emo3d_lib import schema
 from emo3d_lib.device import pick_device
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models.backbones import check_texts
+from emo3d_lib.models.checkpoint import CONFIG_FILE, MODEL_FILE
 from emo3d_lib.models.factory import family_of
 from emo3d_lib.models.family import ModelFamily, predict_numpy
 from emo3d_lib.models.heads import to_blendshapes
-from emo3d_lib.models.train import CONFIG_FILE, MODEL_FILE
 
 MULTILINGUAL = ("multilingual-lm",)
 

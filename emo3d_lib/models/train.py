@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from emo3d_lib.atomic import atomic_path, write_json
+from emo3d_lib.atomic import write_json
 from emo3d_lib.device import pick_device
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models import baselines
+from emo3d_lib.models.checkpoint import METRICS_FILE, save_checkpoint
 from emo3d_lib.models.data import SplitTriples, TrainingData, load_training_data
 from emo3d_lib.models.factory import family_of, model_config
 from emo3d_lib.models.family import FeatureSources, ModelFamily, Run, predict_numpy
@@ -27,20 +28,7 @@ from emo3d_lib.models.heads import output_columns, to_blendshapes
 from emo3d_lib.models.runtime import apply_thread_setting
 from emo3d_lib.seeding import derive_seed, seed_everything
 
-MODEL_FILE = "model.pt"
-CONFIG_FILE = "model_config.json"
-METRICS_FILE = "metrics.json"
 Best = tuple[float, int, dict[str, Any]]  # (validation MSE, epoch, state)
-
-
-def save_checkpoint(out_dir: str | Path, state: dict[str, Any], config: dict[str, Any]) -> None:
-    """Weights (tensors only, loadable with weights_only=True) and their config, atomically."""
-    import torch
-
-    out = Path(out_dir)
-    with atomic_path(out / MODEL_FILE) as tmp:
-        torch.save(state, tmp)
-    write_json(out / CONFIG_FILE, config)
 
 
 def run_config(model_name: str, overrides: dict[str, Any] | None, epochs: int | None,
