@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from emo3d_lib.book.imports import import_statements
+
 LIB = Path(__file__).resolve().parent.parent / "emo3d_lib"
 # face before data: dataset generation (data.generate, data.primitives) renders faces and reads
 # them back with MediaPipe, while the face stage never reads a dataset. (Issue 16 sketched
@@ -47,22 +49,13 @@ def import_graph() -> dict[str, set[str]]:
     known = modules()
     graph: dict[str, set[str]] = {m: set() for m in known}
     for mod, path in known.items():
-        package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join([*up, base] if base else up)
-                names = [f"{base}.{a.name}" for a in node.names]
-            for name in names:
-                if name.startswith("emo3d_lib"):
-                    target = _target(name, known)
-                    if target and target != mod:
-                        graph[mod].add(target)
+        for base, names in import_statements(path, mod):
+            if not base.startswith("emo3d_lib"):
+                continue
+            for name in [f"{base}.{n}" for n in names] or [base]:
+                target = _target(name, known)
+                if target and target != mod:
+                    graph[mod].add(target)
     return graph
 
 
