@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.paper import KL_EPS  # as the reference metric.py: eps added before normalising
 from emo3d_lib.schema import EMOTIONS, TEXT_COLUMNS, emotion_matrix
 from emo3d_lib.text.linguistics import tokenize
 
@@ -42,7 +43,6 @@ NEUTRAL_PRIOR = 0.5
 NEGATIVE_ONLY_WEIGHT = 0.5
 NEGATIONS: frozenset[str] = frozenset({"no", "not", "never", "without", "nor", "neither",
                                        "nothing", "hardly"})
-KL_EPS = 0.01  # as the reference metric.py: eps added before normalising and in the 2nd argument
 _INDEX = {e: i for i, e in enumerate(EMOTIONS)}
 
 
