@@ -101,6 +101,30 @@ def reference_mses(run: Run, test: SplitTriples) -> tuple[float, float]:
     return mean_mse, baselines.mse(nn_pred, test.blendshapes)
 
 
+def test_metrics(family: ModelFamily, run: Run, model: Any, history: list[dict[str, float]],
+                 best: Best) -> dict[str, Any]:
+    """metrics.json's measured part: the run's settings, its history and the test figures."""
+    info, cfg, data = run.features.backbone_info, run.cfg, run.data
+    test = data.split("test")
+    mean_mse, nn_mse = reference_mses(run, test)
+    return {
+        "epochs": int(cfg["epochs"]),
+        "batch_size": int(cfg["batch_size"]),
+        "lr": float(cfg["lr"]),
+        "history": history,
+        "train_mse": [h["train_mse"] for h in history],
+        "val_mse": [h["val_mse"] for h in history],
+        "best_epoch": best[1],
+        "best_val_mse": best[0],
+        "test_mse": split_mse(family, run, model, test),
+        "mean_predictor_test_mse": mean_mse,
+        "nn_baseline_test_mse": nn_mse,
+        "nn_baseline_space": f"{info['name']} text embeddings (cosine)",
+        "n_triples": {s: len(data.split(s)) for s in ("train", "val", "test")},
+        "n_train_samples": run.n_train,
+    }
+
+
 def train(
     data: str | Path | TrainingData,
     model_name: str,
@@ -126,7 +150,9 @@ def train(
     threads = apply_thread_setting()
     out = Path(out_dir)
     td = data if isinstance(data, TrainingData) else load_training_data(data)
-    tr, va, te = td.split("train"), td.split("val"), td.split("test")
+    tr = td.split("train")
+    for name in ("val", "test"):  # refuse an empty split before any work
+        td.split(name)
     family = family_of(cfg)
 
     t_embed = time.perf_counter()
@@ -147,33 +173,11 @@ def train(
     save_checkpoint(out, best[2], {"model": cfg, "in_dim": in_dim,
                                    "backbone": feats.backbone_info, "seed": seed,
                                    "data": str(td.root)})
-    mean_mse, nn_mse = reference_mses(run, te)
-    metrics = {
-        "model": model_name,
-        "paper": cfg.get("paper"),
-        "backbone": feats.backbone_info["name"],
-        "backbone_info": feats.backbone_info,
-        "device": device,
-        "torch_threads": threads,
-        "seed": seed,
-        "epochs": int(cfg["epochs"]),
-        "batch_size": int(cfg["batch_size"]),
-        "lr": float(cfg["lr"]),
-        "history": history,
-        "train_mse": [h["train_mse"] for h in history],
-        "val_mse": [h["val_mse"] for h in history],
-        "best_epoch": best[1],
-        "best_val_mse": best[0],
-        "test_mse": split_mse(family, run, model, te),
-        "mean_predictor_test_mse": mean_mse,
-        "nn_baseline_test_mse": nn_mse,
-        "nn_baseline_space": f"{feats.backbone_info['name']} text embeddings (cosine)",
-        "n_triples": {"train": len(tr), "val": len(va), "test": len(te)},
-        "n_train_samples": run.n_train,
-        "wall_time_s": time.perf_counter() - t0,
-        "embedding_time_s": embed_s,
-        "clip_training_time_s": feats.clip_training_s,
-        "training_time_s": train_s,
-    }
+    metrics = {"model": model_name, "paper": cfg.get("paper"),
+               "backbone": feats.backbone_info["name"], "backbone_info": feats.backbone_info,
+               "device": device, "torch_threads": threads, "seed": seed,
+               **test_metrics(family, run, model, history, best)}
+    metrics.update({"wall_time_s": time.perf_counter() - t0, "embedding_time_s": embed_s,
+                    "clip_training_time_s": feats.clip_training_s, "training_time_s": train_s})
     write_json(out / METRICS_FILE, metrics)
     return metrics
