@@ -25,7 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-MODELS = ("lm-mlp", "multilingual-mlp", "emotion-xlm", "clip-mlp", "vae-clip")
+from emo3d_lib.models.registry import list_models  # noqa: E402  (after the sys.path line)
+
+MODELS = tuple(list_models())
 
 
 def train_emo3d_clip(data: str, clip_dir: Path, seed: int, cache_dir: Path) -> tuple[dict, float]:

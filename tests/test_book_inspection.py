@@ -60,7 +60,7 @@ def test_gallery_and_figure6() -> None:
 
 
 def test_text_box_predicts_a_face_in_a_live_kernel(tiny_lm_checkpoint: Path) -> None:
-    from emo3d_lib.book.viewer import face_viewer, render_faces
+    from emo3d_lib.book.viewer import face_viewer, render_clipped_faces
     from emo3d_lib.face.head import load_head
     from emo3d_lib.models import load_predictor
 
@@ -68,7 +68,7 @@ def test_text_box_predicts_a_face_in_a_live_kernel(tiny_lm_checkpoint: Path) -> 
     view = face_viewer(None, head)
     predict = load_predictor(str(tiny_lm_checkpoint), "cpu").predict
     box = inspection.text_to_face(view, {"lm-mlp": predict},
-                                  lambda w: render_faces(w, head, 64)[0], "She is furious.")
+                                  lambda w: render_clipped_faces(w, head, 64)[0], "She is furious.")
     text, (model, button), (image, status) = box.children[0], box.children[1].children, \
         box.children[2].children
     assert model.value == "lm-mlp" and not image.value

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from emo3d_lib.book import pipeline
+from emo3d_lib.book import toc as book_toc
 from emo3d_lib.errors import Emo3DError
 
 
@@ -151,7 +152,7 @@ def test_resolve_toc_expands_runs_matches_prefix_and_drops_missing(tmp_path: Pat
     (tmp_path / "_toc.yml").write_text(yaml.safe_dump(toc))
     names = ["01_dataset_generation", "03_training-vae_clip", "03_training-lm_mlp",
              "05_metric_study", "07_extra"]
-    out = pipeline.resolve_toc(tmp_path, names)
+    out = book_toc.resolve_toc(tmp_path, names)
     chapters = [c["file"] for c in out["parts"][0]["chapters"]]
     # the first executed copy (execution order, not alphabetical) is the chapter
     assert chapters == ["book/executed/01_dataset_generation",
@@ -174,9 +175,9 @@ def test_run_copies_get_their_run_in_the_navigation_title(tmp_path: Path) -> Non
         nb.metadata["emo3d"] = {"runs": [{"model": "emo3d-clip"}, {"model": "lm-mlp"}]}
         nb.metadata["papermill"] = {"parameters": {"data_dir": "d", "model": model}}
         nbformat.write(nb, executed / f"03_training-{model.replace('-', '_')}.ipynb")
-    out = pipeline.resolve_toc(tmp_path, ["03_training-emo3d_clip", "03_training-lm_mlp"])
+    out = book_toc.resolve_toc(tmp_path, ["03_training-emo3d_clip", "03_training-lm_mlp"])
     chapter = out["chapters"][0]
     assert "title" not in chapter  # the chapter keeps its page title
     assert chapter["sections"] == [{"file": "book/executed/03_training-lm_mlp",
                                     "title": "Training the baselines: lm-mlp"}]
-    assert pipeline.run_title(tmp_path, "03_training-missing") == {}
+    assert book_toc.run_title(tmp_path, "03_training-missing") == {}

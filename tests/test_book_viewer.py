@@ -84,12 +84,12 @@ def test_viewer_has_52_morph_targets_linked_to_the_slider_panel() -> None:
 
 
 def test_bad_input_names_the_problem() -> None:
-    with pytest.raises(Emo3DError, match="expected 52"):
+    with pytest.raises(Emo3DError, match="expected shape \\(N, 52\\)"):
         viewer.face_viewer(np.zeros(51), small_head())
     bad = np.zeros(N_BLENDSHAPES)
     bad[3] = np.nan
     with pytest.raises(Emo3DError, match="browInnerUp"):
-        viewer.check_weights(bad)
+        viewer.clipped_weights(bad)
     head = small_head()
     wrong = Part("skin", head.parts[0].vertices, head.parts[0].faces,
                  morph_targets=np.zeros((51, 16, 3), np.float32))

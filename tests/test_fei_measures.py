@@ -71,6 +71,8 @@ def test_bootstrap_interval_contains_estimate_and_is_seeded() -> None:
     lo, hi = bootstrap_interval(lambda idx: float(np.mean(y[idx] == pred[idx])), 300,
                                 n_boot=300, seed=1)
     assert lo < acc < hi and hi - lo < 0.2
+    narrow = classification_intervals(y, pred, n_boot=300, seed=1, level=0.5)["accuracy"]
+    assert ci["accuracy"][0] < narrow[0] < narrow[1] < ci["accuracy"][1]  # level is honoured
 
 
 def test_judge_kl_zero_for_same_distribution_and_positive_otherwise() -> None:

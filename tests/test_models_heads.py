@@ -9,7 +9,7 @@ import torch
 from emo3d_lib import schema
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models import baselines
-from emo3d_lib.models.factory import create_model, model_config, predict_outputs
+from emo3d_lib.models.factory import create_model, family_of, model_config
 from emo3d_lib.models.heads import (
     EmotionXLM,
     VAEClip,
@@ -55,7 +55,7 @@ def test_forward_backward_on_tiny_data(name: str) -> None:
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
     assert sum(float(g.abs().sum()) for g in grads) > 0
     with torch.no_grad():
-        out = predict_outputs(model.eval(), emb)
+        out = family_of(cfg).predict(model.eval(), emb)
     assert out.shape == (6, cfg["outputs"])
     assert float(out.min()) >= 0 and float(out.max()) <= 1  # sigmoid outputs
 

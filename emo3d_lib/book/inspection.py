@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,31 +20,8 @@ import pandas as pd
 
 from emo3d_lib import schema
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.models.checkpoint import find_checkpoints  # noqa: F401  (notebooks 05, 06)
 from emo3d_lib.seeding import rng_for
-
-
-def find_checkpoints(runs_dir: str | Path, max_depth: int = 3) -> dict[str, Path]:
-    """Trained baselines under ``runs_dir``: ``{model name: checkpoint dir}``, sorted by path.
-
-    A checkpoint is a folder written by ``emo3d train`` (``model_config.json`` + ``model.pt``);
-    CLIP checkpoints and other run outputs are not predictors and are left out.
-    """
-    from emo3d_lib.models.train import CONFIG_FILE, MODEL_FILE
-
-    root = Path(runs_dir)
-    if not root.is_dir():
-        return {}
-    found: dict[str, Path] = {}
-    for config in sorted(root.rglob(CONFIG_FILE)):
-        folder = config.parent
-        if len(folder.relative_to(root).parts) > max_depth or not (folder / MODEL_FILE).is_file():
-            continue
-        try:
-            name = str(json.loads(config.read_text(encoding="utf-8"))["model"]["name"])
-        except (ValueError, KeyError, TypeError) as err:
-            raise Emo3DError(f"{config}: not a model config ({err})") from err
-        found[name if name not in found else f"{name} ({folder.name})"] = folder
-    return found
 
 
 def ground_truth(df: pd.DataFrame) -> np.ndarray:

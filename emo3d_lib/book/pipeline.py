@@ -3,18 +3,32 @@
 Each ``notebooks/NN_name.ipynb`` declares in its metadata ``emo3d``: ``depends_on`` (other
 notebook stems), ``smoke`` (parameter overrides for the smoke profile) and optionally ``runs``
 (a list of parameter overrides, one executed copy each, e.g. one ``03_training`` per model).
-An executed copy is skipped when its *inputs* are unchanged: the notebook file, its parameters,
-the stamps of the upstream copies it depends on, and the source of the ``emo3d_lib`` modules it
-imported last time (a probe cell appended at execution lists them; it is removed from the output),
-so editing one stage re-runs only the notebooks that use it. Executed copies
-go to ``book/executed/`` (atomically; a failed run leaves ``NAME.failed.ipynb`` beside it); the
-book is then built with Jupyter Book v1 from a table of contents resolved against what exists.
+Executed copies go to ``book/executed/``; the book is built with Jupyter Book v1 from a table of
+contents resolved against what exists (:mod:`emo3d_lib.book.toc`).
+
+What the existing tools do is left to them: papermill injects parameters and executes, Jupyter
+Book renders (``execute_notebooks: off``), ``graphlib`` orders the notebooks, ``make book`` is
+the entry point. What is kept here, and why no tool does it:
+
+- *Runs and profiles* (:func:`plan`): one notebook, several executed copies with different
+  parameters (one per model). Jupyter Book v1 executes each page once with the values in its
+  cells (parametrised pages are an open request, jupyter-book issue #424); papermill runs one
+  notebook with one parameter set and knows no set of runs.
+- *Skip unchanged* (stamps, :func:`input_key`, :func:`library_hash`): a copy re-runs when its
+  notebook, its parameters, an upstream copy, or the ``emo3d_lib`` source it used changed.
+  jupyter-cache (``execute_notebooks: cache``) hashes only the code cells and kernelspec
+  (``_hash_notebook``), so a library edit or a new parameter would serve a stale page; make
+  compares mtimes (a fresh checkout re-runs hours of training) and would need each notebook's
+  library dependencies written out -- which is what the module probe records.
+- *Module probe* (a last cell listing the ``emo3d_lib`` modules the kernel imported, removed
+  from the output) plus the static import closure (:mod:`emo3d_lib.book.imports`): the
+  notebook's library dependencies, like ``gcc -MD`` for C files.
+- *Dependencies and failures*: a failing notebook blocks only its dependents and leaves
+  ``NAME.failed.ipynb``; copies are written atomically (papermill writes its output as it goes).
 """
 
 from __future__ import annotations
 
-import ast
-import functools
 import hashlib
 import json
 import os
@@ -25,6 +39,7 @@ import time
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +47,8 @@ from tqdm.auto import tqdm
 
 from emo3d_lib import atomic
 from emo3d_lib.book import book_extra_missing
+from emo3d_lib.book.imports import import_closure
+from emo3d_lib.book.toc import EXECUTED, resolve_toc
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.paths import REPO_ROOT, data_root
 
@@ -42,7 +59,6 @@ except ModuleNotFoundError as _err:  # the library installs without the [book] e
     raise book_extra_missing(_err) from None
 
 PROFILES: tuple[str, ...] = ("full", "smoke")
-EXECUTED = Path("book") / "executed"
 BUILD_DIR = Path("book")  # jupyter-book --path-output: the HTML lands in book/_build/html
 #: Library modules that only orchestrate the book: editing them does not change any result.
 _NOT_RESULT_SOURCES = {"book/pipeline.py", "book/cli.py", "book/vendor_js.py",
@@ -108,9 +124,25 @@ def _slug(run: dict[str, Any]) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_").lower() or "run"
 
 
+def _dependency_order(graph: dict[str, list[str]]) -> list[str]:
+    """Topological order; among notebooks ready at once, the smallest name first."""
+    sorter = TopologicalSorter(graph)
+    try:
+        sorter.prepare()
+    except CycleError as err:
+        raise Emo3DError(f"notebook dependency cycle among {sorted(err.args[1])}") from None
+    order: list[str] = []
+    ready: list[str] = []
+    while sorter.is_active():
+        ready = sorted({*ready, *sorter.get_ready()})
+        order.append(ready.pop(0))
+        sorter.done(order[-1])
+    return order
+
+
 def plan(root: Path = REPO_ROOT, profile: str = "full",
          only: Sequence[str] | None = None) -> list[Execution]:
-    """Executions in dependency order (Kahn, ties by name) for the notebooks under ``root``."""
+    """Executions in dependency order (ties by name) for the notebooks under ``root``."""
     if profile not in PROFILES:
         raise Emo3DError(f"profile must be one of {PROFILES}, got {profile!r}")
     paths = sorted((root / "notebooks").glob("*.ipynb"))
@@ -121,14 +153,7 @@ def plan(root: Path = REPO_ROOT, profile: str = "full",
             warnings.warn(f"notebooks/{stem}.ipynb depends on {missing}, not in notebooks/; "
                           "running it without them", stacklevel=2)
             meta["depends_on"] = [d for d in meta["depends_on"] if d in metas]
-    order: list[str] = []
-    pending = dict(metas)
-    while pending:
-        ready = sorted(s for s, m in pending.items() if all(d in order for d in m["depends_on"]))
-        if not ready:
-            raise Emo3DError(f"notebook dependency cycle among {sorted(pending)}")
-        order.append(ready[0])
-        del pending[ready[0]]
+    order = _dependency_order({s: m["depends_on"] for s, m in metas.items()})
     if only:
         unknown = [o for o in only if o not in metas]
         if unknown:
@@ -164,61 +189,6 @@ def _module_files(module: str) -> list[Path]:
         return [init, *sorted(data)]
     single = (REPO_ROOT / rel).with_suffix(".py")
     return [single] if single.is_file() else []
-
-
-def _imported_by(module: str) -> set[str]:
-    """``emo3d_lib`` modules named in any import of ``module``'s source, function bodies too."""
-    rel = Path(*module.split("."))
-    sources = [p for p in (REPO_ROOT / rel / "__init__.py", (REPO_ROOT / rel).with_suffix(".py"))
-               if p.is_file()]
-    return set(_parse_imports(module, tuple((str(p), p.stat().st_mtime_ns) for p in sources)))
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_imports(module: str, sources: tuple[tuple[str, int], ...]) -> frozenset[str]:
-    """Cached per file version (path, mtime): a skip-everything run parses each file once."""
-    found: set[str] = set()
-    for name, _ in sources:
-        path = Path(name)
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except SyntaxError:
-            continue
-        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parts = package.split(".")
-                    parts = parts[: len(parts) - node.level + 1]
-                    base = ".".join(parts + ([base] if base else []))
-                names = [base] + [f"{base}.{a.name}" for a in node.names]
-            found.update(n for n in names if n == "emo3d_lib" or n.startswith("emo3d_lib."))
-    return frozenset(m for m in found if _is_module(m))
-
-
-def _is_module(module: str) -> bool:
-    rel = REPO_ROOT / Path(*module.split("."))
-    return (rel / "__init__.py").is_file() or rel.with_suffix(".py").is_file()
-
-
-def import_closure(modules: Iterable[str]) -> set[str]:
-    """The modules plus everything they import from ``emo3d_lib``, transitively.
-
-    Static, so it also covers imports done lazily inside functions or in worker processes that
-    the kernel never ran (e.g. the renderer a dataset generator's workers load).
-    """
-    todo, seen = list(modules), set()
-    while todo:
-        module = todo.pop()
-        if module in seen:
-            continue
-        seen.add(module)
-        todo.extend(_imported_by(module) - seen)
-    return seen
 
 
 def library_hash(modules: Iterable[str]) -> str:
@@ -375,80 +345,6 @@ def run_notebooks(root: Path = REPO_ROOT, profile: str = "full",
             if not keep_going:
                 break
     return report
-
-
-def run_title(root: Path, name: str) -> dict[str, str]:
-    """``{"title": "<page title>: <run values>"}`` for one executed copy of a notebook with
-    ``runs`` (so six training pages do not share one title in the navigation), else ``{}``."""
-    try:
-        nb = nbformat.read(root / EXECUTED / f"{name}.ipynb", as_version=4)
-    except (OSError, ValueError):
-        return {}
-    runs = nb.metadata.get("emo3d", {}).get("runs") or []
-    params = nb.metadata.get("papermill", {}).get("parameters", {})
-    keys = list(dict.fromkeys(k for run in runs for k in run))
-    heading = next((line[2:].strip() for cell in nb.cells if cell.cell_type == "markdown"
-                    for line in cell.source.splitlines() if line.startswith("# ")), None)
-    if not keys or heading is None or not all(k in params for k in keys):
-        return {}
-    return {"title": f"{heading}: {', '.join(str(params[k]) for k in keys)}"}
-
-
-def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
-    """The tracked ``_toc.yml`` with each ``book/executed/X`` entry expanded to its copies
-    (one chapter per notebook; further executed copies of it become its sections).
-
-    An entry matches the copies of the notebook whose stem is ``X`` or shares its ``NN_`` prefix,
-    so the toc survives a renamed notebook; entries with no executed copy are dropped and
-    executed copies no entry names are appended to the first part that lists notebooks.
-    """
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    names = list(dict.fromkeys(executed_names))  # keep the given (execution) order
-    used: set[str] = set()
-    prefix = EXECUTED.as_posix() + "/"
-
-    def copies_of(entry: str) -> list[str]:
-        stem = entry[len(prefix):]
-        exact = [n for n in names if n == stem or n.startswith(stem + "-")]
-        hits = exact or [n for n in names if n[:3] == stem[:3]]
-        return [n for n in hits if n not in used]
-
-    def expand(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = []
-        for item in items:
-            file = str(item.get("file", ""))
-            if file.startswith(prefix):
-                hits = copies_of(file)
-                used.update(hits)
-                if hits:  # several runs of one notebook: one chapter, the others its sections
-                    extra = [{"file": prefix + n, **run_title(root, n)} for n in hits[1:]]
-                    sections = extra + expand(item.get("sections", []))
-                    out.append({**item, "file": prefix + hits[0],
-                                **({"sections": sections} if sections else {})})
-                continue
-            if "sections" in item:
-                item = {**item, "sections": expand(item["sections"])}
-            out.append(item)
-        return out
-
-    holder: list[dict[str, Any]] | None = None  # the first part that lists notebooks
-    for part in toc.get("parts", []):
-        declared = any(str(c.get("file", "")).startswith(prefix) for c in part.get("chapters", []))
-        part["chapters"] = expand(part.get("chapters", []))
-        if declared and holder is None:
-            holder = part["chapters"]
-    if "chapters" in toc:
-        toc["chapters"] = expand(toc["chapters"])
-        holder = holder or toc["chapters"]
-    extra = [{"file": prefix + n} for n in names if n not in used]
-    if extra:
-        if holder is None:
-            toc.setdefault("chapters", [])
-            holder = toc["chapters"]
-        holder.extend(extra)
-    if "parts" in toc:  # a part whose notebooks have not run yet would break the build
-        toc["parts"] = [p for p in toc["parts"] if p["chapters"]]
-    return toc
 
 
 def build_book(root: Path = REPO_ROOT, rebuild_all: bool = False) -> Path:

@@ -14,21 +14,24 @@ from typing import Any
 
 import pandas as pd
 
+from emo3d_lib import paper
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.models.checkpoint import METRICS_FILE
 
-#: The paper's quantitative claims as its text states them (Dehghani et al., NAACL Findings 2025;
-#: Table 2 figures from the benchmark card; its Table 2 body is not in the text we have).
+
+def _figures(model: str) -> str:
+    f = paper.BASELINE_FIGURES[model]
+    return f"MSE {f['paper_mse']}, Emo3D {f['paper_emo3d']} ({f['paper_model']})"
+
+
+#: The paper's quantitative claims as text (figures from ``emo3d_lib.paper``).
 PAPER: dict[str, str] = {
-    "triples": "150,000",
-    "texts": "60,000",
-    "images": "90,000",
-    "human_agreement": "81% (system vs two reviewers; reviewers' kappa 0.88)",
-    "lm-mlp": "MSE 0.03, Emo3D 0.796 (BERT)",
-    "multilingual-mlp": "MSE 0.04, Emo3D 0.789 (XLM-R)",
-    "emotion-xlm": "not in the text",
-    "clip-mlp": "best Emo3D of all baselines (value not in the text)",
-    "vae-clip": "not in the text",
-    "metrics_disagree": "MSE and Emo3D 'do not consistently align'",
+    **{k: f"{v:,}" for k, v in paper.DATASET_SIZE.items()},
+    "human_agreement": (f"{paper.HUMAN_AGREEMENT['system_vs_human_agreement']:.0%} (system vs "
+                        f"two reviewers; reviewers' kappa "
+                        f"{paper.HUMAN_AGREEMENT['reviewer_cohen_kappa']})"),
+    **{m: _figures(m) for m in paper.BASELINE_FIGURES},
+    **paper.BASELINE_CLAIMS,
 }
 #: Our model names and the paper's names for them.
 MODEL_NAMES: dict[str, str] = {
@@ -70,7 +73,7 @@ def collect(data_dir: str | Path, runs_dir: str | Path) -> dict[str, Any]:
     data_dir, runs_dir = Path(data_dir), Path(runs_dir)
     models = {}
     for name in MODEL_NAMES:
-        m = _read_json(runs_dir / name / "metrics.json")
+        m = _read_json(runs_dir / name / METRICS_FILE)
         if m is not None:
             models[name] = m
     return {

@@ -18,6 +18,9 @@ import numpy as np
 
 from emo3d_lib.book import book_extra_missing
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.head import check_weights
+from emo3d_lib.face.scene import vertex_normals
+from emo3d_lib.schema import BLENDSHAPES, N_BLENDSHAPES
 
 try:
     import anywidget
@@ -26,7 +29,6 @@ try:
     import traitlets
 except ModuleNotFoundError as _err:  # the library installs without the [book] extra
     raise book_extra_missing(_err) from None
-from emo3d_lib.schema import BLENDSHAPES, N_BLENDSHAPES
 
 #: Slider groups, in the order a reader scans a face (top to bottom). ``_neutral`` moves nothing.
 GROUP_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -113,32 +115,18 @@ class BlendshapePanel(anywidget.AnyWidget):
     weights = traitlets.List(traitlets.Float()).tag(sync=True)
 
     def __init__(self, weights: Sequence[float] | None = None, **kwargs: Any) -> None:
-        w = check_weights(np.zeros(N_BLENDSHAPES) if weights is None else weights)
+        w = clipped_weights(np.zeros(N_BLENDSHAPES) if weights is None else weights)
         super().__init__(names=list(BLENDSHAPES), groups=blendshape_groups(),
                          weights=[float(x) for x in w], **kwargs)
 
 
-def check_weights(weights: Any) -> np.ndarray:
-    """52 blendshape weights in [0, 1] as float32, or an Emo3DError naming what is wrong."""
-    w = np.asarray(weights, dtype=np.float32).reshape(-1)
-    if w.shape[0] != N_BLENDSHAPES:
-        raise Emo3DError(f"weights: expected {N_BLENDSHAPES} blendshapes, got {w.shape[0]}")
-    if not np.all(np.isfinite(w)):
-        bad = int(np.flatnonzero(~np.isfinite(w))[0])
-        raise Emo3DError(f"weights: non-finite value at index {bad} ({BLENDSHAPES[bad]})")
-    return np.clip(w, 0.0, 1.0)
-
-
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Area-weighted vertex normals (three r97 cannot recompute them for a BufferGeometry here)."""
-    v = vertices.astype(np.float64)
-    tri = v[faces]
-    face_n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    normals = np.zeros_like(v)
-    for k in range(3):
-        np.add.at(normals, faces[:, k], face_n)
-    length = np.linalg.norm(normals, axis=1, keepdims=True)
-    return (normals / np.maximum(length, 1e-12)).astype(np.float32)
+def clipped_weights(weights: Any) -> np.ndarray:
+    """One face's 52 weights, validated as the face stage does (``face.head.check_weights``
+    raises on a wrong shape or a non-finite value), then clipped into the sliders' [0, 1]."""
+    w = check_weights(weights)
+    if len(w) != 1:
+        raise Emo3DError(f"weights: expected one face ({N_BLENDSHAPES} values), got {len(w)} rows")
+    return np.clip(w[0], 0.0, 1.0)
 
 
 def _part_arrays(part: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -197,7 +185,9 @@ def part_mesh(part: Any, weights: np.ndarray, texture_size: int = 256) -> p3.Mes
     rest = p3.BufferAttribute(vertices, normalized=False)
     attributes = {
         "position": rest,
-        "normal": p3.BufferAttribute(vertex_normals(vertices, faces), normalized=False),
+        "normal": p3.BufferAttribute(
+            vertex_normals(vertices.astype(np.float64), faces).astype(np.float32),
+            normalized=False),
         "index": p3.BufferAttribute(faces.reshape(-1), normalized=False),
     }
     if colors is not None:
@@ -243,13 +233,13 @@ class FaceViewer(ipywidgets.HBox):
 
     def set_weights(self, weights: Sequence[float]) -> None:
         """Show another face (e.g. a new prediction) without rebuilding the scene."""
-        self.panel.weights = [float(x) for x in check_weights(weights)]
+        self.panel.weights = [float(x) for x in clipped_weights(weights)]
 
 
 def face_viewer(weights: Sequence[float] | np.ndarray | None, head: Any,
                 width: int = 360, height: int = 380) -> FaceViewer:
     """A live/static 3D viewer of ``head`` showing ``weights`` (52, BLENDSHAPES order)."""
-    w = check_weights(np.zeros(N_BLENDSHAPES) if weights is None else weights)
+    w = clipped_weights(np.zeros(N_BLENDSHAPES) if weights is None else weights)
     parts = list(getattr(head, "parts", []))
     if not parts:
         raise Emo3DError("head has no parts to show")
@@ -284,15 +274,18 @@ def face_viewer(weights: Sequence[float] | np.ndarray | None, head: Any,
 _RENDERERS: dict[tuple[int, int], Any] = {}
 
 
-def render_faces(weights: np.ndarray, head: Any, size: int = 256) -> np.ndarray:
-    """uint8 (N, size, size, 3) images of ``head`` with each weight row, default identity.
+def render_clipped_faces(weights: np.ndarray, head: Any, size: int = 256) -> np.ndarray:
+    """uint8 (N, size, size, 3) images of ``head`` with each weight row clipped into [0, 1],
+    default identity.
 
-    Goes through the face stage's offscreen renderer (one GL context per head and size).
+    Unlike ``face.render.render_faces`` (a new renderer per call, weights as given), this keeps
+    one offscreen renderer per head and size, so a notebook rendering many faces pays the GL
+    context once, and it clips as the viewer's sliders do.
     """
     from emo3d_lib.face.identity import Identity
     from emo3d_lib.face.render import FaceRenderer
 
-    rows = np.stack([check_weights(w) for w in np.atleast_2d(np.asarray(weights))])
+    rows = np.clip(check_weights(weights), 0.0, 1.0)
     key = (id(head), size)
     if key not in _RENDERERS:
         _RENDERERS[key] = FaceRenderer(head, size)
@@ -307,5 +300,6 @@ def static_png(weights: Sequence[float] | np.ndarray, head: Any, size: int = 256
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(render_faces(np.asarray(weights)[None], head, size)[0]).save(buf, format="PNG")
+    image = render_clipped_faces(np.asarray(weights)[None], head, size)[0]
+    Image.fromarray(image).save(buf, format="PNG")
     return buf.getvalue()

@@ -109,19 +109,19 @@ def image_relpath(prompt_type: str, sample_id: int, k: int) -> str:
 # ----------------------------------------------------------------------------------------------
 # One shard (runs inside a worker process)
 # ----------------------------------------------------------------------------------------------
-_FACE_TOOLS: dict[tuple[str, int], Any] = {}
+_WORKER_FACE_TOOLS: dict[tuple[str, int], Any] = {}
 
 
-def face_tools(head: str, size: int) -> tuple[Any, Any]:
+def worker_face_tools(head: str, size: int) -> tuple[Any, Any]:
     """Renderer and MediaPipe extractor, created once per worker process (GL context ~0.4 s)."""
     key = (head, size)
-    if key not in _FACE_TOOLS:
+    if key not in _WORKER_FACE_TOOLS:
         from emo3d_lib.face.head import load_head
         from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
         from emo3d_lib.face.render import FaceRenderer
 
-        _FACE_TOOLS[key] = (FaceRenderer(load_head(head), size), BlendshapeExtractor())
-    return _FACE_TOOLS[key]
+        _WORKER_FACE_TOOLS[key] = (FaceRenderer(load_head(head), size), BlendshapeExtractor())
+    return _WORKER_FACE_TOOLS[key]
 
 
 def shard_texts(config: GenerationConfig, shard: int) -> pd.DataFrame:
@@ -195,7 +195,7 @@ def generate_shard(config: GenerationConfig, root: str | Path, shard: int) -> di
     n_detected = 0
     t_render = t_detect = 0.0
     if jobs:
-        renderer, extractor = face_tools(config.head, config.image_size)
+        renderer, extractor = worker_face_tools(config.head, config.image_size)
         emotions = schema.emotion_matrix(table)
         for start in range(0, len(jobs), RENDER_BATCH):
             batch = jobs[start:start + RENDER_BATCH]

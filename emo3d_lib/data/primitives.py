@@ -145,7 +145,7 @@ def generate_primitives(out: str | Path, *, seed: int = 0, words_per_emotion: in
     """
     from tqdm import tqdm
 
-    from emo3d_lib.data.generate import face_tools
+    from emo3d_lib.data.generate import worker_face_tools
     from emo3d_lib.face.expression_prior import ExpressionPrior
     from emo3d_lib.face.identity import sample_identities
 
@@ -166,7 +166,7 @@ def generate_primitives(out: str | Path, *, seed: int = 0, words_per_emotion: in
                       sample_identities(derive_seed(seed, "primitive-identities"), 2),
                       strict=True))
     weights = ExpressionPrior().mean_activations(schema.emotion_matrix(table))
-    renderer, extractor = face_tools(head, image_size)
+    renderer, extractor = worker_face_tools(head, image_size)
     imgs: list[str] = []
     scores: list[str | None] = []
     batch = 32

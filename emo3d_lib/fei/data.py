@@ -91,15 +91,14 @@ def prepare_images(images: np.ndarray, size: int, crop: float = 1.0) -> np.ndarr
     return out
 
 
-def read_image(path: Path, size: int, crop: float = 1.0) -> np.ndarray:
-    """One JPEG/PNG from disk -> uint8 (size, size, 3) RGB, cropped as ``prepare_images``."""
-    from PIL import Image, UnidentifiedImageError
+def read_prepared_image(path: Path, size: int, crop: float = 1.0) -> np.ndarray:
+    """One JPEG/PNG from disk (``face.mediapipe_extract.read_image``) -> uint8 (size, size, 3)
+    RGB, cropped and resized as ``prepare_images``."""
+    from PIL import Image
 
-    try:
-        with Image.open(path) as img:
-            return np.asarray(_crop_resize(img.convert("RGB"), size, crop))
-    except (OSError, UnidentifiedImageError) as err:
-        raise Emo3DError(f"image file {path}: cannot be read ({err})") from None
+    from emo3d_lib.face.mediapipe_extract import read_image
+
+    return np.asarray(_crop_resize(Image.fromarray(read_image(path)), size, crop))
 
 
 def load_fei_data(
@@ -141,7 +140,7 @@ def load_fei_data(
         raise Emo3DError(f"{root}: no image with MediaPipe scores (img_k + blenshape_score_k)")
     paths = np.concatenate(parts["path"])
     if with_images:
-        images = np.stack([read_image(root / p, image_size, crop)
+        images = np.stack([read_prepared_image(root / p, image_size, crop)
                            for p in tqdm(paths, desc="fei: reading images", leave=False)])
     else:
         images = np.zeros((paths.size, 0, 0, 3), dtype=np.uint8)

@@ -28,7 +28,7 @@ from emo3d_lib.fei.model import FEIModel
 JPEG_QUALITY = 92
 
 
-def face_tools(head: str = "builtin", size: int = 256, jpeg_quality: int | None = JPEG_QUALITY
+def judge_face_tools(head: str = "builtin", size: int = 256, jpeg_quality: int | None = JPEG_QUALITY
                ) -> tuple[RenderFn, ExtractFn, str]:
     """The metric's fixed-camera renderer and MediaPipe as (render, extract, description).
 
@@ -109,7 +109,7 @@ def run_judge(
         faces[name], _ = source_blendshapes(prompts, anchor=name, data_dir=data_dir, seed=seed)
     if not faces:
         raise Emo3DError("judge: give at least one checkpoint, predictions file or anchor")
-    render, extract, renderer_name = tools or face_tools()
+    render, extract, renderer_name = tools or judge_face_tools()
     try:
         result = judge_models(model, prompts.emotions, faces, render, extract, fusion=fusion,
                               n_boot=n_boot, seed=seed)
@@ -149,7 +149,7 @@ def _named(items: Sequence[str], what: str) -> dict[str, str]:
 
 def judge_command(args: argparse.Namespace) -> int:
     """``emo3d judge``: see ``emo3d judge --help``."""
-    from emo3d_lib.book.inspection import find_checkpoints
+    from emo3d_lib.models.checkpoint import find_checkpoints
 
     checkpoints = _named(args.checkpoints, "checkpoints")
     if args.runs:

@@ -3,8 +3,9 @@
 Discrete inference: accuracy, F1, precision and recall, each with weighted and macro averages
 (the classes are unbalanced, so the poster reports both), and the confusion matrix.
 Continuous inference: MSE, MAE, RMSE and the concordance correlation coefficient (CCC).
-Bootstrap: resample test items with replacement (seeded); a paired bootstrap resamples the same
-items for two systems so the interval of their difference accounts for shared test noise.
+Bootstrap (``emo3d_lib.metric.bootstrap``): resample test items with replacement (seeded); a
+paired bootstrap resamples the same items for two systems so the interval of their difference
+accounts for shared test noise.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import Callable
 import numpy as np
 
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.metric.bootstrap import LEVEL, N_BOOT, resampled_intervals
 from emo3d_lib.schema import N_EMOTIONS
-from emo3d_lib.seeding import rng_for
 
 CLASSIFICATION_KEYS: tuple[str, ...] = (
     "accuracy", "f1_weighted", "precision_weighted", "recall_weighted",
@@ -106,8 +107,8 @@ def judge_kl(phi: np.ndarray, psi: np.ndarray, norm_eps: float = 1e-6) -> np.nda
 
 
 def bootstrap_interval(
-    stat: Callable[[np.ndarray], float], n_items: int, *, n_boot: int = 1000,
-    seed: int = 0, level: float = 0.95, purpose: str = "bootstrap",
+    stat: Callable[[np.ndarray], float], n_items: int, *, n_boot: int = N_BOOT,
+    seed: int = 0, level: float = LEVEL, purpose: str = "bootstrap",
 ) -> tuple[float, float]:
     """Percentile interval of ``stat(indices)`` over ``n_boot`` resamples of ``n_items`` items.
 
@@ -118,48 +119,33 @@ def bootstrap_interval(
         raise Emo3DError(f"bootstrap: need at least 2 items, got {n_items}")
     if n_boot < 10:
         raise Emo3DError(f"bootstrap: n_boot must be >= 10, got {n_boot}")
-    rng = rng_for(seed, purpose)
-    values = np.empty(n_boot)
-    for b in range(n_boot):
-        values[b] = stat(rng.integers(0, n_items, size=n_items))
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return float("nan"), float("nan")
-    alpha = (1.0 - level) / 2
-    lo, hi = np.quantile(values, [alpha, 1 - alpha])
-    return float(lo), float(hi)
+    return resampled_intervals(lambda idx: {"stat": stat(idx)}, n_items, n_boot=n_boot,
+                               seed=seed, level=level, purpose=purpose)["stat"]
 
 
 def classification_intervals(
-    y_true: np.ndarray, y_pred: np.ndarray, *, n_boot: int = 1000, seed: int = 0,
-    keys: tuple[str, ...] = CLASSIFICATION_KEYS,
+    y_true: np.ndarray, y_pred: np.ndarray, *, n_boot: int = N_BOOT, seed: int = 0,
+    keys: tuple[str, ...] = CLASSIFICATION_KEYS, level: float = LEVEL,
 ) -> dict[str, tuple[float, float]]:
     """Bootstrap interval of every classification measure (same resamples for all keys)."""
     y_true, y_pred = _labels_check(y_true, y_pred)
-    rng = rng_for(seed, "classification-bootstrap")
-    draws = {k: np.empty(n_boot) for k in keys}
-    for b in range(n_boot):
-        idx = rng.integers(0, y_true.size, size=y_true.size)
+
+    def stat(idx: np.ndarray) -> dict[str, float]:
         flat = np.bincount(y_true[idx] * N_EMOTIONS + y_pred[idx], minlength=N_EMOTIONS**2)
-        m = _measures_from_confusion(flat.reshape(N_EMOTIONS, N_EMOTIONS))
-        for k in keys:
-            draws[k][b] = m[k]
-    return {k: (float(np.quantile(v, 0.025)), float(np.quantile(v, 0.975)))
-            for k, v in draws.items()}
+        measures = _measures_from_confusion(flat.reshape(N_EMOTIONS, N_EMOTIONS))
+        return {k: measures[k] for k in keys}
+
+    return resampled_intervals(stat, y_true.size, n_boot=n_boot, seed=seed, level=level,
+                               purpose="classification-bootstrap")
 
 
 def regression_intervals(
-    y_true: np.ndarray, y_pred: np.ndarray, *, n_boot: int = 1000, seed: int = 0,
+    y_true: np.ndarray, y_pred: np.ndarray, *, n_boot: int = N_BOOT, seed: int = 0,
+    level: float = LEVEL,
 ) -> dict[str, tuple[float, float]]:
     """Bootstrap interval of MSE, MAE, RMSE and CCC, resampling rows (samples)."""
     t = np.asarray(y_true, dtype=np.float64)
     p = np.asarray(y_pred, dtype=np.float64)
-    rng = rng_for(seed, "regression-bootstrap")
-    draws = {k: np.empty(n_boot) for k in REGRESSION_KEYS}
-    for b in range(n_boot):
-        idx = rng.integers(0, t.shape[0], size=t.shape[0])
-        m = regression_measures(t[idx], p[idx])
-        for k in REGRESSION_KEYS:
-            draws[k][b] = m[k]
-    return {k: (float(np.nanquantile(v, 0.025)), float(np.nanquantile(v, 0.975)))
-            for k, v in draws.items()}
+    return resampled_intervals(lambda idx: regression_measures(t[idx], p[idx]), t.shape[0],
+                               n_boot=n_boot, seed=seed, level=level,
+                               purpose="regression-bootstrap")

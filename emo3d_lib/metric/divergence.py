@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.paper import KL_EPS  # the reference metric.py's eps
 
 #: KL smoothing on the second argument, as in the reference ``metric.py``.
-KL_EPS = 0.01
 
 
 def normalize_emotions(emotions: np.ndarray, norm_eps: float = 0.0) -> np.ndarray:

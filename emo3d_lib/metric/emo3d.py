@@ -23,7 +23,7 @@ from emo3d_lib.metric.bootstrap import N_BOOT, bootstrap_ci
 from emo3d_lib.metric.divergence import KL_EPS, emo3d_score, kl_divergence, normalize_emotions
 from emo3d_lib.metric.prompts import MetricPrompts
 from emo3d_lib.metric.retrieval import exact_match, mean_topk_distribution, top_k_prompts
-from emo3d_lib.metric.selection import dominant_emotion
+from emo3d_lib.metric.selection import dominant_emotion_index
 from emo3d_lib.schema import EMOTIONS, N_BLENDSHAPES, N_EMOTIONS
 
 
@@ -106,7 +106,7 @@ class Emo3DResult:
 
     def per_emotion(self) -> dict[str, dict[str, float | int | None]]:
         """Means per dominant emotion of the prompt (the class the paper counts prompts by)."""
-        dom = dominant_emotion(self.phi)
+        dom = dominant_emotion_index(self.phi)
         table: dict[str, dict[str, float | int | None]] = {}
         for e, name in enumerate(EMOTIONS):
             rows = dom == e

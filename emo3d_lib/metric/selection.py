@@ -16,7 +16,7 @@ from emo3d_lib.schema import EMOTIONS
 from emo3d_lib.seeding import rng_for
 
 
-def dominant_emotion(emotions: np.ndarray) -> np.ndarray:
+def dominant_emotion_index(emotions: np.ndarray) -> np.ndarray:
     """Index of the strongest emotion per row (first one on ties, as ``np.argmax``)."""
     return np.asarray(emotions).argmax(axis=1)
 
@@ -31,7 +31,7 @@ def balanced_order(
     ok = emo.sum(axis=1) > 0  # an all-zero row has no distribution
     if eligible is not None:
         ok &= np.asarray(eligible, dtype=bool)
-    dom = dominant_emotion(emo)
+    dom = dominant_emotion_index(emo)
     groups = []
     for e, name in enumerate(EMOTIONS):
         rows = np.flatnonzero(ok & (dom == e))

@@ -17,17 +17,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from emo3d_lib import paper
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.metric.bootstrap import N_BOOT, paired_difference_ci
 from emo3d_lib.metric.divergence import reference_code_kl
 from emo3d_lib.metric.emo3d import Emo3DEvaluator, Emo3DResult
 
-#: The paper's figures as the benchmark card gives them (its Table 2 is not in the text we have).
-#: Keys are our models standing in for the paper's: lm-mlp for BERT, multilingual-mlp for XLM-R.
-PAPER_FIGURES: dict[str, dict[str, Any]] = {
-    "lm-mlp": {"paper_model": "BERT", "paper_mse": 0.03, "paper_emo3d": 0.796},
-    "multilingual-mlp": {"paper_model": "XLM-RoBERTa", "paper_mse": 0.04, "paper_emo3d": 0.789},
-}
+PAPER_FIGURES = paper.BASELINE_FIGURES  # keys: our models standing in for the paper's
 
 
 @dataclass

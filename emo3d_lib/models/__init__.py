@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from emo3d_lib.models.registry import list_backbones, list_models
+from emo3d_lib.models.registry import get_config, list_backbones, list_models
 
 __all__ = ["create_backbone", "list_backbones", "list_models", "load_clip", "load_predictor",
            "train", "train_clip"]
 
 
 def create_backbone(name_or_config: str | dict[str, Any], prefer_hub: bool = True) -> Any:
+    """A text backbone by config, or for a CLIP config the CLIP :func:`load_clip` resolves."""
+    cfg = get_config("backbones", name_or_config) if isinstance(name_or_config, str) else dict(
+        name_or_config)
+    if cfg.get("kind") in ("clip", "emo3d-clip"):
+        return load_clip(None)
     from emo3d_lib.models.backbones import create_backbone as _create
 
-    return _create(name_or_config, prefer_hub)
+    return _create(cfg, prefer_hub)
 
 
 def load_clip(checkpoint_dir: str | None = None, device: str = "cpu") -> Any:

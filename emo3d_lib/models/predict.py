@@ -24,9 +24,10 @@ from emo3d_lib import schema
 from emo3d_lib.device import pick_device
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models.backbones import check_texts
-from emo3d_lib.models.factory import create_model, predict_numpy
+from emo3d_lib.models.checkpoint import CONFIG_FILE, MODEL_FILE
+from emo3d_lib.models.factory import family_of
+from emo3d_lib.models.family import ModelFamily, predict_numpy
 from emo3d_lib.models.heads import to_blendshapes
-from emo3d_lib.models.train import CONFIG_FILE, MODEL_FILE
 
 MULTILINGUAL = ("multilingual-lm",)
 
@@ -46,6 +47,7 @@ class Predictor:
     model: Any = field(repr=False)
     encoder: Any = field(repr=False)
     backbone_config: str
+    family: ModelFamily = field(repr=False)
     device: str = "cpu"
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -61,7 +63,8 @@ class Predictor:
                               "backbone, so these predictions are unreliable", stacklevel=2)
         if not texts:
             return np.zeros((0, schema.N_BLENDSHAPES), np.float32)
-        return to_blendshapes(predict_numpy(self.model, self.embed(texts), self.device))
+        emb = self.embed(texts)
+        return to_blendshapes(predict_numpy(self.family, self.model, emb, self.device))
 
     def predict_named(self, texts: list[str]) -> list[dict[str, float]]:
         return [dict(zip(schema.BLENDSHAPES, map(float, row), strict=True))
@@ -72,9 +75,6 @@ def load_predictor(checkpoint_dir: str | Path, device: str | None = None) -> Pre
     """Rebuild a checkpoint written by :func:`emo3d_lib.models.train.train`."""
     import torch
 
-    from emo3d_lib.models.backbones import create_backbone
-    from emo3d_lib.models.clip import load_clip
-
     ckpt = Path(checkpoint_dir)
     if not (ckpt / CONFIG_FILE).is_file() or not (ckpt / MODEL_FILE).is_file():
         raise Emo3DError(f"checkpoint {ckpt}: expected {CONFIG_FILE} and {MODEL_FILE} "
@@ -82,28 +82,11 @@ def load_predictor(checkpoint_dir: str | Path, device: str | None = None) -> Pre
     device = pick_device(device)
     config = json.loads((ckpt / CONFIG_FILE).read_text(encoding="utf-8"))
     state = torch.load(ckpt / MODEL_FILE, map_location="cpu", weights_only=True)
+    family = family_of(config["model"])
     info = config["backbone"]
-    if info["config"] == "clip":
-        rec = info["checkpoint"]
-        path = rec if Path(rec).is_absolute() else str(ckpt / rec)
-        encoder = load_clip(path, device)
-    else:
-        encoder = create_backbone(info["config"], prefer_hub=info["name"] != _offline(info))
-        if encoder.name != info["name"]:
-            raise Emo3DError(f"checkpoint {ckpt}: trained on backbone {info['name']!r} but "
-                             f"{encoder.name!r} is what is available here")
-        if "backbone" in state:
-            encoder.model.load_state_dict(state["backbone"])
-        if hasattr(encoder, "model"):
-            encoder.model.to(device).eval()
-    model = create_model(config["model"], int(config["in_dim"]))
+    encoder = family.load_encoder(info, ckpt, state, device)
+    model = family.build(config["model"], int(config["in_dim"]))
     model.load_state_dict(state["head"])
     model.to(device).eval()
     return Predictor(config["model"]["name"], encoder.name, model, encoder, info["config"],
-                     device)
-
-
-def _offline(info: dict[str, Any]) -> str:
-    from emo3d_lib.models.registry import get_config
-
-    return get_config("backbones", info["config"])["offline_default"]["id"]
+                     family, device)

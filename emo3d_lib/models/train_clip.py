@@ -24,6 +24,7 @@ from emo3d_lib.atomic import write_json
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models import cache
 from emo3d_lib.models.backbones import minilm_features
+from emo3d_lib.models.checkpoint import METRICS_FILE
 from emo3d_lib.models.clip import build_emo3d_clip, save_emo3d_clip
 from emo3d_lib.models.data import SplitTriples, TrainingData, load_images, load_training_data
 from emo3d_lib.models.registry import get_config
@@ -236,5 +237,5 @@ def train_clip(
         "torch_threads": threads,
         "wall_time_s": time.perf_counter() - t0,
     }
-    write_json(out / "metrics.json", metrics)
+    write_json(out / METRICS_FILE, metrics)
     return metrics

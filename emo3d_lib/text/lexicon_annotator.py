@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.paper import KL_EPS  # as the reference metric.py: eps added before normalising
 from emo3d_lib.schema import EMOTIONS, TEXT_COLUMNS, emotion_matrix
 from emo3d_lib.text.linguistics import tokenize
 
@@ -42,7 +43,6 @@ NEUTRAL_PRIOR = 0.5
 NEGATIVE_ONLY_WEIGHT = 0.5
 NEGATIONS: frozenset[str] = frozenset({"no", "not", "never", "without", "nor", "neither",
                                        "nothing", "hardly"})
-KL_EPS = 0.01  # as the reference metric.py: eps added before normalising and in the 2nd argument
 _INDEX = {e: i for i, e in enumerate(EMOTIONS)}
 
 
@@ -145,8 +145,12 @@ def _distributions(x: np.ndarray) -> np.ndarray:
     return x / x.sum(axis=1, keepdims=True)
 
 
-def kl_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Row-wise KL(p || q) of intensity vectors, each normalised (+eps) to sum 1."""
+def smoothed_kl_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Row-wise KL(p || q) of raw intensity vectors, both smoothed (+eps) and normalised to 1.
+
+    Not the metric's ``metric.divergence.kl_divergence`` (inputs already distributions, eps on
+    ``psi`` only, 0 log 0 = 0): the annotator compares unnormalised intensities, zeros included.
+    """
     p, q = _distributions(p), _distributions(q)
     return np.sum(p * np.log(p / q), axis=1)
 
@@ -180,7 +184,7 @@ def agreement(generated: np.ndarray, annotated: np.ndarray) -> dict[str, object]
         "dominant_agreement": float(np.mean(gl == al)),
         "cohen_kappa": kappa,
         "chance_agreement": float(np.dot(pg, pa)),
-        "mean_kl": float(kl_divergence(g, a).mean()),
+        "mean_kl": float(smoothed_kl_divergence(g, a).mean()),
         "per_class": per_class,
     }
 

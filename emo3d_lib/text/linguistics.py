@@ -5,8 +5,8 @@ function returns a DataFrame the notebook shows and ``emo3d analyze`` writes as 
 Table 3 (words, unique words, average word / sentence length), Table 4 (most frequent words
 without stop words), Tables 5-6 (most frequent WordNet 3.0 synsets), Figure 8 (words per
 description), Figure 9 (prompts per class) and Figure 10 (mean/std of every emotion per class).
-The paper's own numbers are kept in ``PAPER_*`` constants, quoted from its appendix, so the
-book can set them beside ours.
+The paper's own numbers (``emo3d_lib.paper``) are named here ``PAPER_*`` so the book can set
+them beside ours.
 """
 
 from __future__ import annotations
@@ -21,59 +21,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from emo3d_lib import paper
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.schema import EMOTIONS, TEXT_COLUMNS, dominant_emotion, emotion_matrix
 
 _WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*")
 _SENTENCE_END = re.compile(r"[.!?]+(?:\s+|$)")
 
-# ---- The paper's numbers (quoted from Emo3D, appendix A.2), for side-by-side display --------
-#: Table 3 as printed: class -> (words, unique words, avg word length, avg sentence length).
-PAPER_TABLE3 = pd.DataFrame(
-    [(14805, 1684, 7.277609, 13.555218), (31405, 1519, 6.687916, 12.375832),
-     (33690, 1559, 6.576492, 12.152983), (32878, 2220, 6.816656, 12.633311),
-     (16097, 1288, 6.419271, 11.838541), (19917, 1306, 6.766280, 12.532560),
-     (15120, 1245, 6.161111, 11.322222), (7535, 958, 6.982349, 12.964698)],
-    index=pd.Index(EMOTIONS, name="emotion"),
-    columns=["number_of_words", "unique_words", "avg_word_length", "avg_sentence_length"],
-)
-#: Table 4 as printed (top 10 words per class; "10 _y" is verbatim from the paper).
-PAPER_TABLE4 = pd.DataFrame({
-    "neutral": ["emotion", "expression", "confusion", "person", "furrowed", "one", "eyes",
-                "hint", "random", "look"],
-    "happiness": ["happiness", "eyes", "smile", "10 _y", "wide", "expression", "bright",
-                  "expressing", "emotion", "person"],
-    "surprise": ["surprise", "eyes", "wide", "mouth", "emotion", "open", "eyebrows", "raised",
-                 "shock", "slightly"],
-    "sadness": ["sadness", "eyes", "expression", "downturned", "emotion", "mouth", "deep",
-                "person", "lips", "sorrow"],
-    "anger": ["anger", "eyes", "furrowed", "expression", "lips", "brow", "rage", "narrowed",
-              "eyebrows", "brows"],
-    "disgust": ["contempt", "expression", "disgust", "look", "lips", "eyes", "mouth",
-                "furrowed", "nose", "disdain"],
-    "fear": ["fear", "eyes", "wide", "mouth", "expression", "furrowed", "lips", "pale", "open",
-             "look"],
-    "contempt": ["contempt", "expression", "eyes", "lips", "disdain", "look", "emotion", "mouth",
-                 "feeling", "sneer"],
-}, index=pd.RangeIndex(1, 11, name="rank"))
-#: Table 6 as printed (Table 5, for the other four classes, is missing from the paper's text).
-PAPER_TABLE6 = pd.DataFrame({
-    "anger": ["feature.n.02", "anger.n.01", "communication.n.02", "sagacity.n.01",
-              "countenance.n.01", "demonstration.n.05", "communication.n.01", "hair.n.01",
-              "rejoinder.n.01", "feeling.n.01"],
-    "disgust": ["dislike.n.02", "demonstration.n.05", "area.n.01", "facial_expression.n.01",
-                "communication.n.02", "region.n.01", "rejoinder.n.01", "countenance.n.01",
-                "communication.n.01", "disrespect.n.01"],
-    "fear": ["fear.n.01", "feature.n.02", "emotion.n.01", "sagacity.n.01", "anxiety.n.02",
-             "countenance.n.01", "communication.n.01", "rejoinder.n.01", "hair.n.01",
-             "appearance.n.01"],
-    "contempt": ["dislike.n.02", "demonstration.n.05", "area.n.01", "hair.n.01",
-                 "communication.n.02", "region.n.01", "disrespect.n.01", "countenance.n.01",
-                 "communication.n.01", "rejoinder.n.01"],
-}, index=pd.RangeIndex(1, 11, name="rank"))
-#: Human check (appendix A.1): two reviewers on 100 texts, and system-vs-human agreement.
-PAPER_HUMAN_AGREEMENT = {"system_vs_human_agreement": 0.81, "reviewer_cohen_kappa": 0.88,
-                         "texts": 100}
+# The paper's numbers (appendix A.2) for side-by-side display; their home is emo3d_lib.paper.
+PAPER_TABLE3, PAPER_TABLE4, PAPER_TABLE6 = paper.TABLE3, paper.TABLE4, paper.TABLE6
+PAPER_HUMAN_AGREEMENT = paper.HUMAN_AGREEMENT
 
 
 def tokenize(text: str) -> list[str]:
