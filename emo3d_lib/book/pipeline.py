@@ -47,8 +47,6 @@ from tqdm.auto import tqdm
 
 from emo3d_lib import atomic
 from emo3d_lib.book import book_extra_missing
-from emo3d_lib.book.imports import import_closure
-from emo3d_lib.book.toc import EXECUTED, resolve_toc
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.paths import REPO_ROOT, data_root
 
@@ -57,6 +55,9 @@ try:
     import yaml
 except ModuleNotFoundError as _err:  # the library installs without the [book] extra
     raise book_extra_missing(_err) from None
+
+from emo3d_lib.book.imports import import_closure  # noqa: E402 (after the [book] check)
+from emo3d_lib.book.toc import EXECUTED, resolve_toc  # noqa: E402
 
 PROFILES: tuple[str, ...] = ("full", "smoke")
 BUILD_DIR = Path("book")  # jupyter-book --path-output: the HTML lands in book/_build/html

@@ -12,8 +12,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import nbformat
-import yaml
+from emo3d_lib.book import book_extra_missing
+
+try:
+    import nbformat
+    import yaml
+except ModuleNotFoundError as _err:  # the library installs without the [book] extra
+    raise book_extra_missing(_err) from None
 
 EXECUTED = Path("book") / "executed"
 
