@@ -16,36 +16,12 @@ from emo3d_lib.schema import BLENDSHAPES
 
 def read_blendshapes_json(path: str | Path) -> np.ndarray:
     """A 52-vector from JSON: a list in ``BLENDSHAPES`` order or a {name: weight} object
-    (missing names = 0; ``XLeft`` and Face Cap's ``X_L`` spellings both accepted)."""
-    p = Path(path)
-    try:
-        obj = json.loads(p.read_text())
-    except FileNotFoundError as err:
-        raise Emo3DError(f"blendshapes file not found: {p}") from err
-    except json.JSONDecodeError as err:
-        raise Emo3DError(f"{p}: not valid JSON ({err})") from err
-    if isinstance(obj, dict):
-        from emo3d_lib.face.facecap import arkit_name
+    (missing names = 0; ``XLeft`` and Face Cap's ``X_L`` spellings both accepted); every
+    value a JSON number in [0, 1] (see :mod:`emo3d_lib.validate`)."""
+    from emo3d_lib.files import read_json
+    from emo3d_lib.validate import blendshapes_from_json
 
-        vec = np.zeros(len(BLENDSHAPES), np.float32)
-        for key, val in obj.items():
-            name = arkit_name(key)
-            if name not in BLENDSHAPES:
-                raise Emo3DError(f"{p}: unknown blendshape name {key!r}")
-            try:
-                vec[BLENDSHAPES.index(name)] = float(val)
-            except (TypeError, ValueError) as err:
-                raise Emo3DError(f"{p}: value of {key!r} is not a number: {val!r}") from err
-        return vec
-    if isinstance(obj, list):
-        if len(obj) != len(BLENDSHAPES):
-            raise Emo3DError(f"{p}: expected {len(BLENDSHAPES)} values in BLENDSHAPES order, "
-                             f"got {len(obj)}")
-        try:
-            return np.asarray(obj, np.float32)
-        except (TypeError, ValueError) as err:
-            raise Emo3DError(f"{p}: list holds a non-number ({err})") from err
-    raise Emo3DError(f"{p}: expected a list of 52 numbers or a {{name: weight}} object")
+    return blendshapes_from_json(read_json(path, "blendshapes file"), f"blendshapes file {path}")
 
 
 def _render(args: argparse.Namespace) -> int:

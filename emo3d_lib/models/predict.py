@@ -12,7 +12,6 @@ Documented behaviour for inputs that break a text model:
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +20,14 @@ from typing import Any
 import numpy as np
 
 from emo3d_lib import schema
+from emo3d_lib.checkpoint import check_binding, load_state_strict, load_tensors
 from emo3d_lib.device import pick_device
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.files import read_json_object
 from emo3d_lib.models.backbones import check_texts
 from emo3d_lib.models.factory import create_model, predict_numpy
 from emo3d_lib.models.heads import to_blendshapes
-from emo3d_lib.models.train import CONFIG_FILE, MODEL_FILE
+from emo3d_lib.models.train import CONFIG_FILE, MODEL_FILE, checkpoint_identity
 
 MULTILINGUAL = ("multilingual-lm",)
 
@@ -70,8 +71,6 @@ class Predictor:
 
 def load_predictor(checkpoint_dir: str | Path, device: str | None = None) -> Predictor:
     """Rebuild a checkpoint written by :func:`emo3d_lib.models.train.train`."""
-    import torch
-
     from emo3d_lib.models.backbones import create_backbone
     from emo3d_lib.models.clip import load_clip
 
@@ -80,9 +79,20 @@ def load_predictor(checkpoint_dir: str | Path, device: str | None = None) -> Pre
         raise Emo3DError(f"checkpoint {ckpt}: expected {CONFIG_FILE} and {MODEL_FILE} "
                          "(written by `emo3d train`)")
     device = pick_device(device)
-    config = json.loads((ckpt / CONFIG_FILE).read_text(encoding="utf-8"))
-    state = torch.load(ckpt / MODEL_FILE, map_location="cpu", weights_only=True)
-    info = config["backbone"]
+    what = f"checkpoint {ckpt}"
+    config = read_json_object(ckpt / CONFIG_FILE, f"{what}: config")
+    state = load_tensors(ckpt / MODEL_FILE, f"{what}: weights")
+    try:
+        info, model_cfg, in_dim = config["backbone"], config["model"], int(config["in_dim"])
+        if not all(isinstance(d.get(k), str) for d, k in
+                   ((model_cfg, "name"), (info, "config"), (info, "name"))):
+            raise KeyError("model.name / backbone.config / backbone.name")
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise Emo3DError(f"{what}: {CONFIG_FILE} lacks or garbles {err} (not written by "
+                         "`emo3d train`)") from None
+    if not isinstance(state, dict) or "head" not in state:
+        raise Emo3DError(f"{what}: {MODEL_FILE} holds no 'head' weights")
+    check_binding(config, ckpt / MODEL_FILE, state, what, **checkpoint_identity(config))
     if info["config"] == "clip":
         rec = info["checkpoint"]
         path = rec if Path(rec).is_absolute() else str(ckpt / rec)
@@ -93,11 +103,11 @@ def load_predictor(checkpoint_dir: str | Path, device: str | None = None) -> Pre
             raise Emo3DError(f"checkpoint {ckpt}: trained on backbone {info['name']!r} but "
                              f"{encoder.name!r} is what is available here")
         if "backbone" in state:
-            encoder.model.load_state_dict(state["backbone"])
+            load_state_strict(encoder.model, state["backbone"], f"{what}: backbone")
         if hasattr(encoder, "model"):
             encoder.model.to(device).eval()
-    model = create_model(config["model"], int(config["in_dim"]))
-    model.load_state_dict(state["head"])
+    model = create_model(model_cfg, in_dim)
+    load_state_strict(model, state["head"], f"{what}: head")
     model.to(device).eval()
     return Predictor(config["model"]["name"], encoder.name, model, encoder, info["config"],
                      device)

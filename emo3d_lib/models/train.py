@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from emo3d_lib.atomic import atomic_path, write_json
+from emo3d_lib.atomic import write_json
 from emo3d_lib.device import pick_device
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models import baselines, cache
@@ -123,13 +123,24 @@ def _state(model: Any) -> dict[str, Any]:
 
 
 def save_checkpoint(out_dir: str | Path, state: dict[str, Any], config: dict[str, Any]) -> None:
-    """Weights (tensors only, loadable with weights_only=True) and their config, atomically."""
-    import torch
+    """Weights (tensors only, loadable with weights_only=True) and their config, atomically.
+
+    The config records the weights' model, family, backbone, shapes and SHA-256
+    (:mod:`emo3d_lib.checkpoint`), so mixed checkpoint files are refused when loading.
+    """
+    from emo3d_lib.checkpoint import BINDING_KEY, binding, save_tensors
 
     out = Path(out_dir)
-    with atomic_path(out / MODEL_FILE) as tmp:
-        torch.save(state, tmp)
-    write_json(out / CONFIG_FILE, config)
+    save_tensors(out / MODEL_FILE, state)
+    bound = binding(out / MODEL_FILE, state, **checkpoint_identity(config))
+    write_json(out / CONFIG_FILE, {**config, BINDING_KEY: bound})
+
+
+def checkpoint_identity(config: dict[str, Any]) -> dict[str, str]:
+    """What a checkpoint's weights were trained as: model name, family and backbone."""
+    model, backbone = config.get("model", {}), config.get("backbone", {})
+    return {"model": str(model.get("name")), "family": str(model.get("family")),
+            "backbone": str(backbone.get("name"))}
 
 
 def train(
