@@ -32,8 +32,8 @@ def assign_splits(
     """Split name per row ((N,) object array) for emotions (N, 8), stratified by dominant emotion.
 
     Within each class of n rows: round(n * train) rows go to train, round(n * val) to val, the
-    rest to test (largest-remainder per class; a class of n >= 1 rows reaches test, n >= 2 train too, n >= 3
-    all three).
+    rest to test (largest-remainder per class; a class of n >= 1 rows reaches test, n >= 2
+    train too, n >= 3 all three).
     """
     fr = check_fractions(fractions)
     em = np.asarray(emotions, dtype=np.float64)

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from emo3d_lib.cli import int_at_least, positive_float
-from emo3d_lib.errors import Emo3DError
 from emo3d_lib.schema import BLENDSHAPES
 
 
@@ -31,16 +30,15 @@ def _render(args: argparse.Namespace) -> int:
     from emo3d_lib.face.head import load_head
     from emo3d_lib.face.identity import Identity, sample_identity
     from emo3d_lib.face.render import FaceRenderer
+    from emo3d_lib.outputs import check_output_file
 
+    out = check_output_file(args.out, "--out", (".png", ".jpg", ".jpeg"))
     vec = read_blendshapes_json(args.blendshapes)
     ident = (Identity.default() if args.identity_seed is None
              else sample_identity(args.identity_seed, 0))
     head = load_head(args.head, args.head_path)
     img = FaceRenderer(head, size=args.size, backend=args.backend).render(vec[None], [ident])[0]
-    out = Path(args.out)
-    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}.get(out.suffix.lower())
-    if fmt is None:
-        raise Emo3DError(f"--out must end in .png, .jpg or .jpeg, got {out.name}")
+    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}[out.suffix.lower()]
     with atomic.atomic_path(out) as tmp:
         Image.fromarray(img).save(tmp, format=fmt, quality=95)
     print(out)
@@ -63,7 +61,10 @@ def _extract(args: argparse.Namespace) -> int:
 def _rig_check(args: argparse.Namespace) -> int:
     from emo3d_lib import atomic
     from emo3d_lib.face.rig_check import format_table, run_rig_check
+    from emo3d_lib.outputs import check_output_file
 
+    if args.json:
+        check_output_file(args.json, "--json")
     res = run_rig_check(head=args.head, samples=args.samples, seed=args.seed, size=args.size,
                         vary_identity=args.vary_identity,
                         facecap=False if args.no_facecap else (args.facecap or True))
@@ -78,7 +79,10 @@ def _rig_fit(args: argparse.Namespace) -> int:
 
     from emo3d_lib import atomic
     from emo3d_lib.face.shape_fit import control_groups, fit_channel, heldout_check, preview
+    from emo3d_lib.outputs import check_output_file
 
+    if args.json:
+        check_output_file(args.json, "--json")
     for channel in args.channels:  # name every bad channel before any rendering
         control_groups(channel)
     bound = None if args.free else args.bound

@@ -93,13 +93,9 @@ def prepare_images(images: np.ndarray, size: int, crop: float = 1.0) -> np.ndarr
 
 def read_image(path: Path, size: int, crop: float = 1.0) -> np.ndarray:
     """One JPEG/PNG from disk -> uint8 (size, size, 3) RGB, cropped as ``prepare_images``."""
-    from PIL import Image, UnidentifiedImageError
+    from emo3d_lib.images import open_rgb
 
-    try:
-        with Image.open(path) as img:
-            return np.asarray(_crop_resize(img.convert("RGB"), size, crop))
-    except (OSError, UnidentifiedImageError) as err:
-        raise Emo3DError(f"image file {path}: cannot be read ({err})") from None
+    return np.asarray(_crop_resize(open_rgb(path), size, crop))
 
 
 def load_fei_data(

@@ -48,8 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from emo3d_lib.atomic import write_json
+    from emo3d_lib.device import pick_device
     from emo3d_lib.metric.evaluate import evaluate
+    from emo3d_lib.outputs import check_output_file
 
+    check_output_file(args.out, "--out", (".json",))
+    if args.device is not None:
+        pick_device(args.device)
     summary = evaluate(
         args.data, checkpoint=args.checkpoint, predictions=args.predictions, anchor=args.anchor,
         n_boot=args.boot, n=args.n, k=args.k, split=args.split, seed=args.seed,
