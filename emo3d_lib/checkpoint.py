@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,13 @@ def load_tensors(path: str | os.PathLike[str], what: str = "checkpoint") -> Any:
     try:
         return torch.load(p, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        first = str(err).strip().splitlines()
-        hint = next((ln.strip() for ln in first if "GLOBAL" in ln or "Unsupported" in ln), "")
-        raise Emo3DError(f"{what} {p}: refused, it holds objects other than tensors (loading "
-                         f"it could run code){': ' + hint if hint else ''}") from None
+        found = re.search(r"GLOBAL ([\w.]+)", str(err))
+        if found:
+            raise Emo3DError(f"{what} {p}: refused, it names {found[1]!r}, which is not a "
+                             "tensor (loading it could run code); nothing in it was run") from None
+        raise Emo3DError(f"{what} {p}: refused, not a tensors-only checkpoint (corrupt, or "
+                         "pickled objects the safe loader does not accept); nothing in it was "
+                         "run") from None
     except (RuntimeError, EOFError, OSError, ValueError, AttributeError, TypeError,
             KeyError, IndexError, UnicodeDecodeError) as err:
         msg = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

@@ -8,20 +8,32 @@ parameter and the path in one line.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from emo3d_lib.errors import Emo3DError
 
 
-def _writable_ancestor(path: Path, param: str) -> None:
+def check_writable(path: str | os.PathLike[str], param: str = "--out") -> None:
+    """Refuse ``path`` when its nearest existing folder cannot take a new file.
+
+    Tried, not guessed: ``os.access`` says yes to root on a read-only or virtual file system,
+    so a uniquely named probe file is created there and removed at once.
+    """
+    path = Path(path)
     probe = path
     while not probe.exists() and probe.parent != probe:
         probe = probe.parent
     if not probe.is_dir():
         raise Emo3DError(f"{param} {path}: {probe} is a file, not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise Emo3DError(f"{param} {path}: {probe} is not writable")
+    try:
+        fd, name = tempfile.mkstemp(prefix=".emo3d-write-probe-", dir=probe)
+    except OSError as err:
+        raise Emo3DError(f"{param} {path}: {probe} is not writable "
+                         f"({err.strerror or err})") from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def check_output_file(path: str | os.PathLike[str], param: str = "--out",
@@ -38,7 +50,7 @@ def check_output_file(path: str | os.PathLike[str], param: str = "--out",
             raise Emo3DError(f"{param} {p}: must end in {' or '.join(allowed)}")
     if p.exists() and not os.access(p, os.W_OK):
         raise Emo3DError(f"{param} {p} exists and is not writable")
-    _writable_ancestor(p.parent if str(p.parent) else Path("."), param)
+    check_writable(p.parent, param)
     return p
 
 
@@ -63,5 +75,5 @@ def check_output_dir(path: str | os.PathLike[str], ours: Iterable[str],
             shown = ", ".join(present[:3]) + (" ..." if len(present) > 3 else "")
             raise Emo3DError(f"{param} {p} is not empty and holds no output of this command "
                              f"({shown}); nothing was changed: choose a new or empty directory")
-    _writable_ancestor(p, param)
+    check_writable(p, param)
     return p

@@ -79,7 +79,7 @@ def _primitives(args: argparse.Namespace) -> int:
 
     if args.words_per_emotion < 1:
         raise Emo3DError(f"parameter --words-per-emotion={args.words_per_emotion} must be >= 1")
-    check_output_dir(args.out, (PRIMITIVES_MANIFEST, "data", *(f"{e}_images" for e in EMOTIONS)))
+    check_output_dir(args.out, (PRIMITIVES_MANIFEST, *(f"{e}_images" for e in EMOTIONS)))
     summary = generate_primitives(args.out, seed=args.seed,
                                   words_per_emotion=args.words_per_emotion, head=args.head,
                                   image_size=args.image_size, progress=not args.no_progress)

@@ -35,6 +35,7 @@ from emo3d_lib import atomic, schema
 from emo3d_lib.data.splits import DEFAULT_FRACTIONS, assign_splits, check_fractions
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.files import read_json_object
+from emo3d_lib.outputs import check_writable
 from emo3d_lib.seeding import derive_seed
 
 HEADS: tuple[str, ...] = ("builtin", "facecap")
@@ -386,26 +387,13 @@ def claim_root(root: str | Path) -> Path:
                 f"--out {root} is not empty and was not created by `emo3d generate` (it holds "
                 f"{_describe(foreign, root)}); nothing was changed: choose a new or empty "
                 "directory")
-    _check_writable(root)
+    check_writable(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
         atomic.write_text(marker, MARKER_TEXT)
     except OSError as err:
         raise Emo3DError(f"--out {root}: cannot be written ({err.strerror or err})") from None
     return root
-
-
-def _check_writable(root: Path) -> None:
-    """Refuse an output whose nearest existing ancestor cannot be written, before any work."""
-    probe = root
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if not probe.is_dir():
-        raise Emo3DError(f"--out {root}: {probe} is a file, not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise Emo3DError(f"--out {root}: {probe} is not writable")
 
 
 @contextlib.contextmanager

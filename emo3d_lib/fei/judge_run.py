@@ -93,6 +93,11 @@ def run_judge(
     from emo3d_lib.metric.prompts import available_prompts, load_metric_prompts
 
     model = fei if isinstance(fei, FEIModel) else FEIModel.load(fei)
+    for what, path in [*(("--checkpoints", p) for p in (checkpoints or {}).values()),
+                       *(("--predictions", p) for p in (predictions or {}).values()),
+                       *([("--metric-results", metric_results)] if metric_results else [])]:
+        if not Path(path).exists():  # named now, not after every face is rendered
+            raise Emo3DError(f"{what} {path} does not exist")
     settings = prompt_settings(metric_results)
     if n_prompts is not None:
         settings["n"] = int(n_prompts)

@@ -218,7 +218,7 @@ class FEIModel:
     def load(cls, path: str | os.PathLike[str]) -> FEIModel:
         path = Path(path)
         what = f"FEI checkpoint {path}"
-        state = load_tensors(path, what)
+        state = load_tensors(path, "FEI checkpoint")
         if not isinstance(state, dict) or state.get("format") != FEI_FORMAT:
             raise Emo3DError(f"{what}: not an {FEI_FORMAT} file written by `emo3d train-fei` "
                              "(older FEI files held pickled objects: retrain to refresh it)")
