@@ -70,6 +70,9 @@ class LLMConfig:
     model: str
     api_key: str = field(default="", repr=False)
 
+    def __repr__(self) -> str:  # logged and shown in notebooks: never the key
+        return f"LLMConfig(base_url={redact_url(self.base_url)!r}, model={self.model!r})"
+
     @classmethod
     def from_env(cls) -> LLMConfig:
         base_url = os.environ.get(ENV_BASE_URL, "").strip()
@@ -122,7 +125,12 @@ class ChatClient:
 
     @property
     def url(self) -> str:
-        return f"{self.config.base_url}/chat/completions"
+        """``base_url`` + ``/chat/completions``, before any query (``?api-version=...``)."""
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(self.config.base_url)
+        path = parts.path.rstrip("/") + "/chat/completions"
+        return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
     @property
     def shown_url(self) -> str:
