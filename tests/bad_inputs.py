@@ -300,7 +300,7 @@ CASES: tuple[Case, ...] = (
     _c("gen-locked", f"{GEN} --out {{ws}}/locked_ds", "another `emo3d generate`",
        hold_lock="{ws}/locked_ds"),
     # ---- primitives -----------------------------------------------------------------------
-    _c("prim-words-0", "primitives --words-per-emotion 0 --out {ws}/new_prim", "words-per-emotion"),
+    _c("prim-words-0", "primitives --words-per-emotion 0 --out {ws}/new_prim", "words_per_emotion"),
     _c("prim-head", "primitives --head clay --out {ws}/new_prim", "head"),
     _c("prim-out-file", "primitives --out {ws}/afile.txt", "is a file"),
     _c("prim-foreign", "primitives --out {ws}/foreign", "not empty"),

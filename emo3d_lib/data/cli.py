@@ -77,8 +77,6 @@ def _primitives(args: argparse.Namespace) -> int:
     from emo3d_lib.outputs import check_output_dir
     from emo3d_lib.schema import EMOTIONS
 
-    if args.words_per_emotion < 1:
-        raise Emo3DError(f"parameter --words-per-emotion={args.words_per_emotion} must be >= 1")
     check_output_dir(args.out, (PRIMITIVES_MANIFEST, *(f"{e}_images" for e in EMOTIONS)))
     summary = generate_primitives(args.out, seed=args.seed,
                                   words_per_emotion=args.words_per_emotion, head=args.head,

@@ -62,10 +62,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _train_fei(args: argparse.Namespace) -> int:
     from emo3d_lib.fei.evaluate import fusion_table
     from emo3d_lib.fei.model import FEIConfig
-    from emo3d_lib.fei.pipeline import MODEL_NAME, RESULTS_NAME, train_and_evaluate
+    from emo3d_lib.fei.pipeline import OUTPUT_NAMES, RESULTS_NAME, train_and_evaluate
     from emo3d_lib.outputs import check_output_dir
 
-    check_output_dir(args.out, (MODEL_NAME, RESULTS_NAME))
+    check_output_dir(args.out, OUTPUT_NAMES)
 
     fusions = list(FUSIONS) if "all" in args.fusion else list(dict.fromkeys(args.fusion))
     cfg = FEIConfig(features_2d=args.features_2d, clip_ckpt=args.clip_ckpt,
@@ -87,10 +87,10 @@ def _train_fei(args: argparse.Namespace) -> int:
 
 def _judge(args: argparse.Namespace) -> int:
     from emo3d_lib.fei.judge_run import judge_command
-    from emo3d_lib.fei.pipeline import JUDGE_NAME
+    from emo3d_lib.fei.pipeline import OUTPUT_NAMES
     from emo3d_lib.outputs import check_output_dir
 
-    check_output_dir(args.out, (JUDGE_NAME,))
+    check_output_dir(args.out, OUTPUT_NAMES)
     if args.n_boot < 1 or (args.n_prompts is not None and args.n_prompts < 2):
         raise Emo3DError(f"parameters --n-boot={args.n_boot} (>= 1) and --n-prompts="
                          f"{args.n_prompts} (>= 2) out of range")
