@@ -82,6 +82,19 @@ def _huge_png(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
+def _tiny_fei():
+    """A valid FEI model on the 3D branch only (small untrained heads)."""
+    from emo3d_lib.fei.model import FEIConfig, FEIModel, Standardizer
+    from emo3d_lib.fei.networks import MLPHead
+
+    rng = np.random.default_rng(0)
+    heads = {"cls_3d": MLPHead(52, "classify", 8), "reg_3d": MLPHead(52, "regress", 8)}
+    return FEIModel(config=FEIConfig(head_hidden=8), fusions=["3d"],
+                    scalers={"3d": Standardizer.fit(rng.random((20, 52)).astype(np.float32))},
+                    heads=heads, weights={}, best_fusion="3d",
+                    history={"cls_3d": [{"epoch": 1, "val_score": np.float64(0.5)}]})
+
+
 def _predictions(ws: Path, name: str, mutate) -> None:
     from emo3d_lib.schema import BLENDSHAPES
 
@@ -188,6 +201,7 @@ def build_workspace(ws: Path, lm_checkpoint: Path) -> Path:
     (fei / "empty.pt").write_bytes(b"")
     torch.save({"config": {}, "scalers": {"3d": (np.zeros(52), np.ones(52))}}, fei / "legacy.pt")
     torch.save({"format": "emo3d-fei/2", "meta_json": "{not json"}, fei / "bad_meta.pt")
+    _tiny_fei().save(fei / "ok.pt")
 
     # images
     im = ws / "img"
@@ -449,6 +463,11 @@ CASES: tuple[Case, ...] = (
     _c("judge-n-boot", "judge --data {ws}/release --out {ws}/new_judge --n-boot 0 --fei "
        "{ws}/fei/corrupt.pt", "--n-boot"),
     # ---- book ------------------------------------------------------------------------------
+    _c("judge-metric-latin1", "judge --data {ws}/release --out {ws}/new_judge --fei "
+       "{ws}/fei/ok.pt --metric-results {ws}/bs/latin1.json", "latin1.json"),
+    _c("judge-metric-missing", "judge --data {ws}/release --out {ws}/new_judge --fei "
+       "{ws}/fei/ok.pt --metric-results {ws}/nothing.json", "nothing.json"),
     _c("book-profile", "book --profile huge", "invalid choice"),
+    _c("book-only", "book --only 99_nothing --no-build", "99_nothing"),
     _c("no-command", "", "required"),
 )

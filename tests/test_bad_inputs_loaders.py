@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from emo3d_lib.errors import Emo3DError
-from tests.bad_inputs import _payload_pickle, tree_digest
+from tests.bad_inputs import _payload_pickle, _tiny_fei, tree_digest
 
 
 # ---- checkpoints: tensors only ---------------------------------------------------------------
@@ -50,18 +50,6 @@ def test_clip_checkpoint_payload_is_refused(tmp_path: Path) -> None:
     with pytest.raises(Emo3DError, match="CLIP checkpoint .*refused"):
         load_emo3d_clip(tmp_path)
     assert not target.exists()
-
-
-def _tiny_fei():
-    from emo3d_lib.fei.model import FEIConfig, FEIModel, Standardizer
-    from emo3d_lib.fei.networks import MLPHead
-
-    rng = np.random.default_rng(0)
-    heads = {"cls_3d": MLPHead(52, "classify", 8), "reg_3d": MLPHead(52, "regress", 8)}
-    return FEIModel(config=FEIConfig(head_hidden=8), fusions=["3d"],
-                    scalers={"3d": Standardizer.fit(rng.random((20, 52)).astype(np.float32))},
-                    heads=heads, weights={}, best_fusion="3d",
-                    history={"cls_3d": [{"epoch": 1, "val_score": np.float64(0.5)}]})
 
 
 def test_fei_model_round_trips_through_a_tensors_only_file(tmp_path: Path) -> None:
