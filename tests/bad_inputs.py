@@ -463,6 +463,8 @@ CASES: tuple[Case, ...] = (
     _c("judge-n-boot", "judge --data {ws}/release --out {ws}/new_judge --n-boot 0 --fei "
        "{ws}/fei/corrupt.pt", "--n-boot"),
     # ---- book ------------------------------------------------------------------------------
+    _c("judge-n-prompts", "judge --data {ws}/release --out {ws}/new_judge --n-prompts 1 --fei "
+       "{ws}/fei/ok.pt", "--n-prompts"),
     _c("judge-metric-latin1", "judge --data {ws}/release --out {ws}/new_judge --fei "
        "{ws}/fei/ok.pt --metric-results {ws}/bs/latin1.json", "latin1.json"),
     _c("judge-metric-missing", "judge --data {ws}/release --out {ws}/new_judge --fei "

@@ -91,7 +91,8 @@ def _judge(args: argparse.Namespace) -> int:
     from emo3d_lib.outputs import check_output_dir
 
     check_output_dir(args.out, OUTPUT_NAMES)
-    if args.n_boot < 1 or (args.n_prompts is not None and args.n_prompts < 2):
-        raise Emo3DError(f"parameters --n-boot={args.n_boot} (>= 1) and --n-prompts="
-                         f"{args.n_prompts} (>= 2) out of range")
+    if args.n_boot < 1:
+        raise Emo3DError(f"parameter --n-boot={args.n_boot} must be >= 1")
+    if args.n_prompts is not None and args.n_prompts < 2:
+        raise Emo3DError(f"parameter --n-prompts={args.n_prompts} must be >= 2")
     return judge_command(args)
