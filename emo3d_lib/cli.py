@@ -13,6 +13,7 @@ data and ``--out`` is not given, JSON goes to stdout). Older spellings stay as h
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -100,6 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: OS errors a user causes (a path that is missing, protected, a directory, on a full or
+#: read-only disk): reported in one line with exit code 2, like ``Emo3DError``.
+USER_OS_ERRORS: tuple[type[OSError], ...] = (
+    FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError,
+)
+_USER_ERRNOS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.ENAMETOOLONG)
+
+
+def _os_error_line(err: OSError) -> str:
+    where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
+    return f"{err.strerror or err}{': ' + where if where else ''}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -111,13 +125,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except Emo3DError as err:
-        print(f"emo3d {args.command}: error: {err}", file=sys.stderr)
-        return 2
+        message = " ".join(str(err).split("\n"))
+    except OSError as err:
+        if not isinstance(err, USER_OS_ERRORS) and err.errno not in _USER_ERRNOS:
+            raise
+        message = _os_error_line(err)
     finally:
         if before is None:
             os.environ.pop("TQDM_DISABLE", None)
         else:
             os.environ["TQDM_DISABLE"] = before
+    print(f"emo3d {args.command}: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.visible_text import is_blank
 
 EMOTIONS: tuple[str, ...] = (
     "neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt",
@@ -169,8 +170,9 @@ def validate_frame(
                          f"(within prompt_type {df['prompt_type'][dup].iloc[0]!r})")
     for col in TEXT_COLUMNS:
         for pos, text in enumerate(df[col].to_numpy()):
-            if _is_missing(text) or not isinstance(text, str) or not text.strip():
-                raise Emo3DError(f"{_where(df, pos, col)}: empty or missing text")
+            if _is_missing(text) or is_blank(text):
+                raise Emo3DError(f"{_where(df, pos, col)}: empty or missing text (nothing "
+                                 "visible after removing invisible characters)")
     for col in EMOTIONS:
         values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64)
         bad = np.flatnonzero(~np.isfinite(values) | (values < 0.0) | (values > 1.0))

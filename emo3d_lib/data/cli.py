@@ -79,8 +79,11 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _primitives(args: argparse.Namespace) -> int:
-    from emo3d_lib.data.primitives import generate_primitives
+    from emo3d_lib.data.primitives import PRIMITIVES_MANIFEST, generate_primitives
+    from emo3d_lib.outputs import check_output_dir
+    from emo3d_lib.schema import EMOTIONS
 
+    check_output_dir(args.out, (PRIMITIVES_MANIFEST, *(f"{e}_images" for e in EMOTIONS)))
     summary = generate_primitives(args.out, seed=args.seed,
                                   words_per_emotion=args.words_per_emotion, head=args.head,
                                   image_size=args.size, progress=not args.quiet)

@@ -16,9 +16,11 @@ the shard tables, assigns stratified splits and writes ``ROOT/data/*`` via ``sch
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
-import json
+import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -32,12 +34,21 @@ import pandas as pd
 from emo3d_lib import atomic, schema
 from emo3d_lib.data.splits import DEFAULT_FRACTIONS, assign_splits, check_fractions
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.files import read_json_object
+from emo3d_lib.outputs import check_writable
 from emo3d_lib.seeding import derive_seed
 
 HEADS: tuple[str, ...] = ("builtin", "facecap")
 SHARD_DIR = "shards"
 CONFIG_NAME = "generation_config.json"
 MANIFEST_NAME = "generation_manifest.json"
+#: Written into a directory generation created or found empty: "this project's files live here".
+MARKER_NAME = ".emo3d-dataset"
+MARKER_TEXT = '{"written_by": "emo3d generate", "marker": 1}\n'
+LOCK_NAME = ".emo3d-generate.lock"
+_SHARD_RE = re.compile(r"^shard_\d{5,}\.parquet$")
+_FOLDER_RE = re.compile(r"^[A-Za-z0-9]+_images_(\d+)_(\d+)$")
+_IMAGE_RE = re.compile(r"^(\d+)_[1-9]\.jpeg$")
 #: Image folders hold this many sample ids each, like the release's ``prompt1_images_0_1000``.
 FOLDER_BLOCK = 1000
 #: Images rendered and detected per batch inside a shard (bounds memory, not results).
@@ -277,10 +288,10 @@ def prepare_root(config: GenerationConfig, root: str | Path, *, restart: bool = 
     pinned = root / SHARD_DIR / CONFIG_NAME
     want = {**config.to_json(), "code_fingerprint": code_fingerprint(config)}
     if pinned.is_file():
+        old = read_json_object(pinned, "generation config")
         try:
-            old = json.loads(pinned.read_text())
             GenerationConfig.from_json({k: v for k, v in old.items() if k != "code_fingerprint"})
-        except (json.JSONDecodeError, TypeError) as err:
+        except (TypeError, ValueError) as err:
             raise Emo3DError(f"{pinned}: unreadable generation config ({err})") from None
         diff = {k: (old.get(k), v) for k, v in want.items() if old.get(k) != v}
         if diff and not restart:
@@ -295,23 +306,116 @@ def prepare_root(config: GenerationConfig, root: str | Path, *, restart: bool = 
     return root
 
 
-def clear_root(root: str | Path) -> None:
-    """Remove what generation wrote under ``root`` (shards, data tables, image folders)."""
-    import shutil
+def clear_root(root: str | Path) -> int:
+    """Remove what generation wrote under ``root``, and nothing else; returns the files removed.
 
+    Only names generation writes are deleted (shard tables, the pinned config, ``data/`` tables,
+    the manifest, ``{prompt}_images_{lo}_{hi}/{id}_{k}.jpeg`` with ``lo <= id < hi``, and
+    temporaries of exited writers); a folder is removed only when that leaves it empty, so a
+    file someone else put in the root survives a ``--restart``.
+    """
     root = Path(root)
-    for path in [root / SHARD_DIR, root / "data", *root.glob("*_images_*_*")]:
-        if path.is_dir():
-            shutil.rmtree(path)
-    (root / MANIFEST_NAME).unlink(missing_ok=True)
+    ours: list[Path] = [root / MANIFEST_NAME, root / SHARD_DIR / CONFIG_NAME]
+    shards = root / SHARD_DIR
+    if shards.is_dir():
+        ours += [p for p in shards.iterdir() if _SHARD_RE.match(p.name)]
+    ours += [root / "data" / schema.PARQUET_NAME,
+             *(root / "data" / name for name in schema.SPLIT_CSV.values())]
+    folders = [d for d in root.glob("*_images_*_*") if d.is_dir() and _FOLDER_RE.match(d.name)]
+    for folder in folders:
+        lo, hi = (int(v) for v in _FOLDER_RE.match(folder.name).groups())
+        for img in folder.iterdir():
+            m = _IMAGE_RE.match(img.name)
+            if m and lo <= int(m[1]) < hi and img.is_file() and not img.is_symlink():
+                ours.append(img)
+    removed = 0
+    for path in ours:
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+            removed += 1
+    removed += remove_stale_temporaries(root)
+    for folder in [*folders, shards, root / "data"]:
+        with contextlib.suppress(OSError):  # not empty: someone else's files stay
+            folder.rmdir()
+    return removed
 
 
 def remove_stale_temporaries(root: str | Path) -> int:
-    """Delete half-written files a killed run left (``atomic_path``'s ``.<name>.<random>.tmp``)."""
-    stale = [p for p in Path(root).rglob(".*.tmp") if p.is_file()]
+    """Delete half-written files killed writers of this project left (``atomic_path``'s
+    ``.<name>.emo3d-<host>-<pid>.<random>.tmp`` whose process has exited); any other ``.tmp``
+    file, and a live writer's in-flight one, is left alone."""
+    stale = [p for p in Path(root).rglob(".*.tmp")
+             if p.is_file() and not p.is_symlink() and atomic.is_stale_temporary(p)]
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
+
+
+def _describe(paths: Iterable[Path], root: Path, limit: int = 3) -> str:
+    names = sorted(p.relative_to(root).as_posix() for p in paths)
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit
+                                       else "")
+
+
+def claim_root(root: str | Path) -> Path:
+    """Make ``root`` this project's dataset directory, or refuse without changing anything.
+
+    Ours: a directory holding :data:`MARKER_NAME` (written when generation first creates or
+    takes an empty directory), or one a previous version generated (its pinned config under
+    ``shards/``). A new or empty directory is claimed by writing the marker. Anything else holds
+    someone else's files and is refused, before a single byte is written.
+    """
+    root = Path(root)
+    marker = root / MARKER_NAME
+    if root.exists() and not root.is_dir():
+        raise Emo3DError(f"--out {root} is a file, not a directory")
+    if root.is_symlink():
+        raise Emo3DError(f"--out {root} is a symbolic link; give the real directory")
+    if marker.is_file():
+        if marker.read_bytes() != MARKER_TEXT.encode():
+            raise Emo3DError(f"{marker}: not this project's dataset marker; refusing to write "
+                             f"into {root}")
+        return root
+    legacy = (root / SHARD_DIR / CONFIG_NAME).is_file()
+    if root.is_dir() and not legacy:
+        try:
+            foreign = list(root.iterdir())
+        except OSError as err:
+            raise Emo3DError(f"--out {root}: cannot be listed ({err.strerror})") from None
+        if foreign:
+            raise Emo3DError(
+                f"--out {root} is not empty and was not created by `emo3d generate` (it holds "
+                f"{_describe(foreign, root)}); nothing was changed: choose a new or empty "
+                "directory")
+    check_writable(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(marker, MARKER_TEXT)
+    except OSError as err:
+        raise Emo3DError(f"--out {root}: cannot be written ({err.strerror or err})") from None
+    return root
+
+
+@contextlib.contextmanager
+def root_lock(root: Path) -> Iterator[None]:
+    """Hold ``root``'s generation lock: a second run on the same directory is refused (never
+    interleaved). The kernel drops the lock when the holder exits, even on SIGKILL."""
+    import fcntl
+
+    path = root / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as err:
+        raise Emo3DError(f"{path}: cannot open the generation lock ({err.strerror})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Emo3DError(f"--out {root}: another `emo3d generate` is writing this directory "
+                             f"(it holds {LOCK_NAME}); wait for it to finish") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def pending_shards(config: GenerationConfig, root: str | Path) -> list[int]:
@@ -370,11 +474,22 @@ def generate_dataset(
 
     ``workers`` processes by default (1 = in this process); a dask scheduler address sends the
     shards to that cluster instead. Done shards are skipped, so a killed run resumes; a root
-    generated with another config or code is refused unless ``restart`` (then regenerated).
+    generated with another config or code is refused unless ``restart`` (then regenerated). A
+    directory holding files this project did not write is refused (:func:`claim_root`), and two
+    runs on one directory are serialised by a lock (:func:`root_lock`).
     """
+    _check_int("workers", workers, 1, 256)
+    root = claim_root(root)
+    with root_lock(root):
+        return _generate_locked(config, root, workers=workers, scheduler=scheduler,
+                                progress=progress, restart=restart, on_shard=on_shard)
+
+
+def _generate_locked(config: GenerationConfig, root: Path, *, workers: int,
+                     scheduler: str | None, progress: bool, restart: bool,
+                     on_shard: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
     from tqdm import tqdm
 
-    _check_int("workers", workers, 1, 256)
     root = prepare_root(config, root, restart=restart)
     remove_stale_temporaries(root)
     todo = pending_shards(config, root)
@@ -394,7 +509,8 @@ def generate_dataset(
     manifest = build_manifest(config, df, done, t_shards, time.perf_counter() - t0,
                               workers=workers, scheduler=scheduler)
     previous = root / MANIFEST_NAME
-    history = json.loads(previous.read_text()).get("runs", []) if previous.is_file() else []
+    history = (read_json_object(previous, "generation manifest").get("runs", [])
+               if previous.is_file() else [])
     manifest["runs"] = [*history, manifest["run"]]  # every (resumed) run's timings, oldest first
     atomic.write_json(previous, manifest)
     return manifest
@@ -462,7 +578,7 @@ def load_manifest(root: str | Path) -> dict[str, Any]:
     path = Path(root) / MANIFEST_NAME
     if not path.is_file():
         raise Emo3DError(f"{path} does not exist; run `emo3d generate --out {root}` first")
-    return json.loads(path.read_text())
+    return read_json_object(path, "generation manifest")
 
 
 def throughput(manifest: dict[str, Any]) -> dict[str, float | None]:

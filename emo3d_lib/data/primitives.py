@@ -34,6 +34,7 @@ import pandas as pd
 from emo3d_lib import atomic, schema
 from emo3d_lib.data.generate import HEADS, decode_jpeg, encode_jpeg
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.files import read_json_object
 from emo3d_lib.seeding import derive_seed, rng_for
 
 EMOLEX_TO_EMOTION: dict[str, str] = {
@@ -157,7 +158,7 @@ def generate_primitives(out: str | Path, *, seed: int = 0, words_per_emotion: in
                "code_fingerprint": _code_fingerprint()}
     done = out / PRIMITIVES_MANIFEST
     if not overwrite and done.is_file() and (out / "data" / PRIMITIVES_CSV).is_file():
-        previous = json.loads(done.read_text())
+        previous = read_json_object(done, "primitives manifest")
         if {k: previous.get(k) for k in request} == request:
             return previous  # already generated with these parameters
     t0 = time.perf_counter()

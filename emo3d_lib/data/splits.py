@@ -32,7 +32,8 @@ def assign_splits(
     """Split name per row ((N,) object array) for emotions (N, 8), stratified by dominant emotion.
 
     Within each class of n rows: round(n * train) rows go to train, round(n * val) to val, the
-    rest to test (largest-remainder per class, so small classes still reach val/test when n >= 3).
+    rest to test (largest-remainder per class; a class of n >= 1 rows reaches test, n >= 2
+    train too, n >= 3 all three).
     """
     fr = check_fractions(fractions)
     em = np.asarray(emotions, dtype=np.float64)
@@ -53,10 +54,23 @@ def assign_splits(
     return out
 
 
+#: Which splits a small class fills first: test (every class must be scored), then train.
+_SMALL_CLASS_ORDER = (2, 0, 1)
+
+
 def _class_counts(n: int, fr: tuple[float, ...]) -> np.ndarray:
-    """Integer counts summing to n, each as close as possible to n * fraction."""
+    """Integer counts summing to n, each as close as possible to n * fraction, except that
+    every split with a positive fraction gets at least one row while rows last (test first,
+    then train, then val), taken from the split with the most rows."""
     exact = np.array(fr) * n
     counts = np.floor(exact).astype(np.int64)
     order = np.argsort(-(exact - counts), kind="stable")
     counts[order[: n - counts.sum()]] += 1
+    wanted = [s for s in _SMALL_CLASS_ORDER if fr[s] > 0][:n]
+    for s in wanted:
+        if counts[s] == 0:
+            donors = [d for d in range(len(counts)) if d not in wanted or counts[d] > 1]
+            donor = max(donors, key=lambda d: counts[d])
+            counts[donor] -= 1
+            counts[s] += 1
     return counts

@@ -17,43 +17,28 @@ from emo3d_lib.schema import BLENDSHAPES
 def read_blendshapes_json(path: str | Path, index: int = 0) -> np.ndarray:
     """A 52-vector from JSON (``-``: stdin): a list in ``BLENDSHAPES`` order, a {name: weight}
     object (missing names = 0; ``XLeft`` and Face Cap's ``X_L`` spellings both accepted), or
-    ``emo3d predict``'s output (record ``index`` of its list), so the two commands pipe."""
-    p = Path("<stdin>") if str(path) == "-" else Path(path)
-    try:
-        obj = json.loads(sys.stdin.read() if str(path) == "-" else p.read_text())
-    except FileNotFoundError as err:
-        raise Emo3DError(f"blendshapes file not found: {p}") from err
-    except json.JSONDecodeError as err:
-        raise Emo3DError(f"{p}: not valid JSON ({err})") from err
+    ``emo3d predict``'s output (record ``index`` of its list), so the two commands pipe; every
+    value a JSON number in [0, 1] (see :mod:`emo3d_lib.validate`)."""
+    from emo3d_lib.files import read_json
+    from emo3d_lib.validate import blendshapes_from_json
+
+    if str(path) == "-":
+        where = "blendshapes on stdin"
+        try:
+            obj = json.loads(sys.stdin.read())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise Emo3DError(f"{where}: not valid JSON ({err})") from None
+    else:
+        where = f"blendshapes file {path}"
+        obj = read_json(path, "blendshapes file")
     if isinstance(obj, list) and obj and all(isinstance(r, dict) and "blendshapes" in r
                                              for r in obj):  # emo3d predict's records
         if not 0 <= index < len(obj):
-            raise Emo3DError(f"{p}: --index {index} but {len(obj)} prediction(s)")
+            raise Emo3DError(f"{where}: --index {index} but {len(obj)} prediction(s)")
         obj = obj[index]
     if isinstance(obj, dict) and isinstance(obj.get("blendshapes"), dict | list):
         obj = obj["blendshapes"]
-    if isinstance(obj, dict):
-        from emo3d_lib.face.facecap import arkit_name
-
-        vec = np.zeros(len(BLENDSHAPES), np.float32)
-        for key, val in obj.items():
-            name = arkit_name(key)
-            if name not in BLENDSHAPES:
-                raise Emo3DError(f"{p}: unknown blendshape name {key!r}")
-            try:
-                vec[BLENDSHAPES.index(name)] = float(val)
-            except (TypeError, ValueError) as err:
-                raise Emo3DError(f"{p}: value of {key!r} is not a number: {val!r}") from err
-        return vec
-    if isinstance(obj, list):
-        if len(obj) != len(BLENDSHAPES):
-            raise Emo3DError(f"{p}: expected {len(BLENDSHAPES)} values in BLENDSHAPES order, "
-                             f"got {len(obj)}")
-        try:
-            return np.asarray(obj, np.float32)
-        except (TypeError, ValueError) as err:
-            raise Emo3DError(f"{p}: list holds a non-number ({err})") from err
-    raise Emo3DError(f"{p}: expected a list of 52 numbers or a {{name: weight}} object")
+    return blendshapes_from_json(obj, where)
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -63,16 +48,15 @@ def _render(args: argparse.Namespace) -> int:
     from emo3d_lib.face.head import load_head
     from emo3d_lib.face.identity import Identity, sample_identity
     from emo3d_lib.face.render import FaceRenderer
+    from emo3d_lib.outputs import check_output_file
 
+    out = check_output_file(args.out, "--out", (".png", ".jpg", ".jpeg"))
     vec = read_blendshapes_json(args.blendshapes, args.index)
     ident = (Identity.default() if args.identity_seed is None
              else sample_identity(args.identity_seed, 0))
     head = load_head(args.head, args.head_path)
     img = FaceRenderer(head, size=args.size, backend=args.backend).render(vec[None], [ident])[0]
-    out = Path(args.out)
-    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}.get(out.suffix.lower())
-    if fmt is None:
-        raise Emo3DError(f"--out must end in .png, .jpg or .jpeg, got {out.name}")
+    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}[out.suffix.lower()]
     with atomic.atomic_path(out) as tmp:
         Image.fromarray(img).save(tmp, format=fmt, quality=95)
     print(out)
@@ -100,7 +84,10 @@ def _extract(args: argparse.Namespace) -> int:
 def _rig_check(args: argparse.Namespace) -> int:
     from emo3d_lib import atomic
     from emo3d_lib.face.rig_check import format_table, run_rig_check
+    from emo3d_lib.outputs import check_output_file
 
+    if args.out:
+        check_output_file(args.out, "--out")
     res = run_rig_check(head=args.head, samples=args.samples, seed=args.seed, size=args.size,
                         vary_identity=args.vary_identity,
                         facecap=False if args.no_facecap else (args.head_path or True),
@@ -116,7 +103,10 @@ def _rig_fit(args: argparse.Namespace) -> int:
 
     from emo3d_lib import atomic
     from emo3d_lib.face.shape_fit import control_groups, fit_channel, heldout_check, preview
+    from emo3d_lib.outputs import check_output_file
 
+    if args.out:
+        check_output_file(args.out, "--out")
     for channel in args.channels:  # name every bad channel before any rendering
         control_groups(channel)
     bound = None if args.free else args.bound

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emo3d_lib.errors import Emo3DError
-from emo3d_lib.schema import BLENDSHAPES
+from emo3d_lib.validate import blendshape_matrix
 
 HEAD_NAMES = ("builtin", "facecap")
 
@@ -82,19 +82,11 @@ class Head:
 
 
 def check_weights(weights: np.ndarray | list, what: str = "weights") -> np.ndarray:
-    """Validate blendshape vectors: (N, 52) or (52,), finite. Returns float32 (N, 52)."""
-    w = np.asarray(weights, dtype=np.float32)
-    if w.ndim == 1:
-        w = w[None]
-    if w.ndim != 2 or w.shape[1] != len(BLENDSHAPES):
-        raise Emo3DError(
-            f"{what}: expected shape (N, {len(BLENDSHAPES)}) in BLENDSHAPES order, got "
-            f"{tuple(np.shape(weights))}")
-    bad = ~np.isfinite(w)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        raise Emo3DError(f"{what}: non-finite value at row {r}, column {BLENDSHAPES[c]}")
-    return w
+    """Validate blendshape vectors: (N, 52) or (52,), finite, in [0, 1]. Returns float32 (N, 52).
+
+    Delegates to :func:`emo3d_lib.validate.blendshape_matrix`, the one check every entry uses.
+    """
+    return blendshape_matrix(weights, what)
 
 
 @functools.cache

@@ -108,16 +108,9 @@ def shared_extractor() -> BlendshapeExtractor:
 
 def read_image(path: str | Path) -> np.ndarray:
     """uint8 RGB array of an image file, with an error naming the file when it is bad."""
-    from PIL import Image, UnidentifiedImageError
+    from emo3d_lib.images import read_image as decode
 
-    p = Path(path)
-    if not p.is_file():
-        raise Emo3DError(f"image file not found: {p}")
-    try:
-        with Image.open(p) as im:
-            return np.asarray(im.convert("RGB"), np.uint8)
-    except (UnidentifiedImageError, OSError) as err:
-        raise Emo3DError(f"cannot read image {p}: {err}") from err
+    return decode(path)
 
 
 def format_scores(vec: np.ndarray | None) -> str | None:

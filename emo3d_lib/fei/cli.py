@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from emo3d_lib.cli import hidden_alias
+from emo3d_lib.errors import Emo3DError
 from emo3d_lib.fei.fusion import FUSIONS
 
 
@@ -65,12 +66,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _train_fei(args: argparse.Namespace) -> int:
     from emo3d_lib.fei.evaluate import fusion_table
     from emo3d_lib.fei.model import FEIConfig
-    from emo3d_lib.fei.pipeline import RESULTS_NAME, train_and_evaluate
+    from emo3d_lib.fei.pipeline import OUTPUT_NAMES, RESULTS_NAME, train_and_evaluate
+    from emo3d_lib.outputs import check_output_dir
+
+    check_output_dir(args.out, OUTPUT_NAMES)
 
     fusions = list(FUSIONS) if "all" in args.fusion else list(dict.fromkeys(args.fusion))
     cfg = FEIConfig(features_2d=args.features_2d, clip_ckpt=args.clip_checkpoint,
                     image_size=args.size, crop=args.crop, cnn_epochs=args.cnn_epochs,
-                    head_epochs=args.head_epochs, seed=args.seed)
+                    head_epochs=args.head_epochs, seed=args.seed).check()
+    if args.n_boot < 1:
+        raise Emo3DError(f"parameter --n-boot={args.n_boot} must be >= 1")
     model, report, results = train_and_evaluate(args.data, args.out, fusions, cfg,
                                                 n_boot=args.n_boot)
     print(fusion_table(report).to_string())
@@ -85,5 +91,12 @@ def _train_fei(args: argparse.Namespace) -> int:
 
 def _judge(args: argparse.Namespace) -> int:
     from emo3d_lib.fei.judge_run import judge_command
+    from emo3d_lib.fei.pipeline import OUTPUT_NAMES
+    from emo3d_lib.outputs import check_output_dir
 
+    check_output_dir(args.out, OUTPUT_NAMES)
+    if args.n_boot < 1:
+        raise Emo3DError(f"parameter --n-boot={args.n_boot} must be >= 1")
+    if args.n_prompts is not None and args.n_prompts < 2:
+        raise Emo3DError(f"parameter --n-prompts={args.n_prompts} must be >= 2")
     return judge_command(args)

@@ -92,13 +92,11 @@ def prepare_images(images: np.ndarray, size: int, crop: float = 1.0) -> np.ndarr
 
 
 def read_prepared_image(path: Path, size: int, crop: float = 1.0) -> np.ndarray:
-    """One JPEG/PNG from disk (``face.mediapipe_extract.read_image``) -> uint8 (size, size, 3)
-    RGB, cropped and resized as ``prepare_images``."""
-    from PIL import Image
+    """One JPEG/PNG from disk (decoded by ``emo3d_lib.images``) -> uint8 (size, size, 3) RGB,
+    cropped and resized as ``prepare_images``."""
+    from emo3d_lib.images import open_rgb
 
-    from emo3d_lib.face.mediapipe_extract import read_image
-
-    return np.asarray(_crop_resize(Image.fromarray(read_image(path)), size, crop))
+    return np.asarray(_crop_resize(open_rgb(path), size, crop))
 
 
 def load_fei_data(

@@ -93,6 +93,12 @@ def run_judge(
     from emo3d_lib.metric.prompts import available_prompts, load_metric_prompts
 
     model = fei if isinstance(fei, FEIModel) else FEIModel.load(fei)
+    for what, path in [*(("--checkpoints", p) for p in (checkpoints or {}).values()),
+                       *(("--predictions", p) for p in (predictions or {}).values()),
+                       *([("--metric-results", metric_results)] if metric_results else [])]:
+        if not Path(path).exists():  # named now, not after every face is rendered
+            raise Emo3DError(f"{what} {path} does not exist")
+    metric = read_metric_results(metric_results) if metric_results is not None else None
     settings = prompt_settings(metric_results)
     if n_prompts is not None:
         settings["n"] = int(n_prompts)
@@ -123,8 +129,7 @@ def run_judge(
                                            "predictions": {k: str(v) for k, v in
                                                            (predictions or {}).items()},
                                            "anchors": list(anchors)}}
-    if metric_results is not None:
-        metric = read_metric_results(metric_results)
+    if metric is not None:
         summary["metric"] = metric.reset_index().to_dict(orient="records")
         summary["rank_correlation"] = rank_correlation(result.table, metric)
         baselines = [m for m in result.table.index if m not in anchors]

@@ -9,6 +9,7 @@ uses ``best_fusion`` (chosen by validation macro F1, never on the test split).
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from emo3d_lib.atomic import atomic_path
+from emo3d_lib.checkpoint import load_state_strict, load_tensors, save_tensors
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.fei.data import FEIData, prepare_images
 from emo3d_lib.fei.fusion import FUSIONS, check_fusion, late_fuse, learn_weight
@@ -28,6 +29,8 @@ from emo3d_lib.schema import N_BLENDSHAPES
 from emo3d_lib.seeding import seed_everything
 
 BRANCHES: tuple[str, ...] = ("2d", "3d", "intermediate")
+#: Marks a tensors-only FEI file (``save``); earlier files were full pickles and are refused.
+FEI_FORMAT = "emo3d-fei/2"
 
 
 @dataclass
@@ -194,42 +197,58 @@ class FEIModel:
 
     # ---- persistence ----------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
-        state = {
+        """Tensors (CNN, heads, scalers) plus a JSON string of everything else: loadable with
+        ``torch.load(weights_only=True)``, so loading never constructs arbitrary objects."""
+        meta = {
             "config": asdict(self.config), "fusions": list(self.fusions),
-            "cnn": None if self.cnn is None else self.cnn.state_dict(),
-            "scalers": {k: (v.mean, v.std) for k, v in self.scalers.items()},
-            "heads": {k: (h.task, h.net[0].in_features, h.state_dict())
-                      for k, h in self.heads.items()},
-            "weights": dict(self.weights), "best_fusion": self.best_fusion,
-            "history": self.history,
+            "heads": {k: [h.task, int(h.net[0].in_features)] for k, h in self.heads.items()},
+            "weights": {k: float(v) for k, v in self.weights.items()},
+            "best_fusion": self.best_fusion, "history": self.history,
         }
-        with atomic_path(path) as tmp:
-            torch.save(state, tmp)
+        state = {
+            "format": FEI_FORMAT, "meta_json": json.dumps(meta, default=_json_scalar),
+            "cnn": None if self.cnn is None else self.cnn.state_dict(),
+            "scalers": {k: {"mean": torch.as_tensor(v.mean), "std": torch.as_tensor(v.std)}
+                        for k, v in self.scalers.items()},
+            "heads": {k: h.state_dict() for k, h in self.heads.items()},
+        }
+        save_tensors(path, state)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> FEIModel:
         path = Path(path)
-        if not path.is_file():
-            raise Emo3DError(f"FEI checkpoint {path} does not exist")
+        what = f"FEI checkpoint {path}"
+        state = load_tensors(path, "FEI checkpoint")
+        if not isinstance(state, dict) or state.get("format") != FEI_FORMAT:
+            raise Emo3DError(f"{what}: not an {FEI_FORMAT} file written by `emo3d train-fei` "
+                             "(older FEI files held pickled objects: retrain to refresh it)")
         try:
-            state = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as err:  # noqa: BLE001 - any unpickling failure is a bad file
-            raise Emo3DError(f"FEI checkpoint {path}: cannot be read ({err})") from None
-        config = FEIConfig(**state["config"])
-        cnn = None
-        if state["cnn"] is not None:
-            cnn = SmallCNN(config.cnn_width, config.cnn_embed_dim)
-            cnn.load_state_dict(state["cnn"])
-            cnn.eval()
-        heads = {}
-        for k, (task, in_dim, sd) in state["heads"].items():
-            heads[k] = MLPHead(in_dim, task, config.head_hidden)
-            heads[k].load_state_dict(sd)
-            heads[k].eval()
-        return cls(config=config, fusions=state["fusions"], cnn=cnn,
-                   scalers={k: Standardizer(*v) for k, v in state["scalers"].items()},
-                   heads=heads, weights=state["weights"], best_fusion=state["best_fusion"],
-                   history=state["history"])
+            meta = json.loads(state["meta_json"])
+            config = FEIConfig(**meta["config"]).check()
+            cnn = None
+            if state["cnn"] is not None:
+                cnn = SmallCNN(config.cnn_width, config.cnn_embed_dim)
+                load_state_strict(cnn, state["cnn"], f"{what}: cnn")
+                cnn.eval()
+            heads = {}
+            for k, (task, in_dim) in meta["heads"].items():
+                heads[k] = MLPHead(int(in_dim), task, config.head_hidden)
+                load_state_strict(heads[k], state["heads"][k], f"{what}: head {k}")
+                heads[k].eval()
+            scalers = {k: Standardizer(v["mean"].numpy().astype(np.float32),
+                                       v["std"].numpy().astype(np.float32))
+                       for k, v in state["scalers"].items()}
+            fusions = [check_fusion(f) for f in meta["fusions"]]
+        except (KeyError, TypeError, ValueError, AttributeError, json.JSONDecodeError) as err:
+            raise Emo3DError(f"{what}: malformed ({type(err).__name__}: {err})") from None
+        return cls(config=config, fusions=fusions, cnn=cnn, scalers=scalers, heads=heads,
+                   weights=meta["weights"], best_fusion=meta["best_fusion"],
+                   history=meta["history"])
+
+
+def _json_scalar(value: Any) -> Any:
+    """numpy numbers/arrays in the training history -> plain JSON values."""
+    return value.tolist() if hasattr(value, "tolist") else str(value)
 
 
 # ---- training -----------------------------------------------------------------------------

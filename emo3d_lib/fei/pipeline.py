@@ -18,6 +18,8 @@ from emo3d_lib.fei.model import FEIConfig, FEIModel, fit_fei
 MODEL_NAME = "fei_model.pt"
 RESULTS_NAME = "fei_results.json"
 JUDGE_NAME = "judge_results.json"
+#: What train-fei and judge write into their --out folder (a folder holding one is theirs).
+OUTPUT_NAMES = (MODEL_NAME, RESULTS_NAME, JUDGE_NAME)
 
 
 def train_and_evaluate(

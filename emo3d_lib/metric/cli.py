@@ -65,7 +65,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from emo3d_lib.atomic import write_json
+    from emo3d_lib.device import pick_device
+    from emo3d_lib.outputs import check_output_file
 
+    if args.out is not None:
+        check_output_file(args.out, "--out", (".json",))
+    if args.device is not None:
+        pick_device(args.device)
     if args.images is not None:
         if args.prompts is None or args.data is not None:
             raise Emo3DError("--images DIR needs --prompts FILE (and no --data)")

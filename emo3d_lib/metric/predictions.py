@@ -17,6 +17,7 @@ import pandas as pd
 from emo3d_lib.atomic import atomic_path
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.schema import BLENDSHAPES
+from emo3d_lib.validate import blendshape_matrix
 
 SUFFIXES = (".parquet", ".csv")
 
@@ -59,6 +60,10 @@ def read_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
     if dup.any():
         raise Emo3DError(f"predictions file {path}: sample_id {int(ids[dup].iloc[0])} "
                          "appears more than once")
+    flags = [c for c in BLENDSHAPES if pd.api.types.is_bool_dtype(df[c])]
+    if flags:
+        raise Emo3DError(f"predictions file {path}: column {flags[0]!r} holds true/false, "
+                         "not numbers in [0, 1]")
     values = df.loc[:, list(BLENDSHAPES)].apply(pd.to_numeric, errors="coerce")
     bad = ~np.isfinite(values.to_numpy(dtype=np.float64))
     if bad.any():
@@ -66,6 +71,13 @@ def read_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise Emo3DError(
             f"predictions file {path}: row {r} (sample_id={int(ids.iloc[r])}), column "
             f"{BLENDSHAPES[c]!r}: {df[BLENDSHAPES[c]].iloc[r]!r} is not a finite number"
+        )
+    out = (values < 0.0) | (values > 1.0)
+    if out.to_numpy().any():
+        r, c = (int(v) for v in np.argwhere(out.to_numpy())[0])
+        raise Emo3DError(
+            f"predictions file {path}: row {r} (sample_id={int(ids.iloc[r])}), column "
+            f"{BLENDSHAPES[c]!r}: {values.iat[r, c]:g} is outside [0, 1]"
         )
     values.index = pd.Index(ids.to_numpy(), name="sample_id")
     return values.astype(np.float32)
@@ -91,8 +103,8 @@ def write_predictions(
 ) -> None:
     """Write the format ``read_predictions`` takes (parquet or CSV by suffix), atomically."""
     path = Path(path)
-    arr = np.asarray(blendshapes, dtype=np.float32)
-    if arr.ndim != 2 or arr.shape[1] != len(BLENDSHAPES) or arr.shape[0] != len(sample_ids):
+    arr = blendshape_matrix(blendshapes, f"predictions for {path}")
+    if arr.shape[0] != len(sample_ids):
         raise Emo3DError(f"blendshapes must be ({len(sample_ids)}, {len(BLENDSHAPES)}), "
                          f"got {arr.shape}")
     df = pd.DataFrame(arr, columns=list(BLENDSHAPES))

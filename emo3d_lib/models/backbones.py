@@ -25,17 +25,10 @@ from emo3d_lib.models.registry import get_config
 
 
 def check_texts(texts: list[str]) -> list[str]:
-    """Refuse empty descriptions: an empty string has no emotion to map to a face."""
-    if isinstance(texts, str):
-        raise Emo3DError("texts must be a list of strings, not one string")
-    out = []
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise Emo3DError(f"text {i}: expected a string, got {type(t).__name__}")
-        if not t.strip():
-            raise Emo3DError(f"text {i}: empty description (nothing to map to a face)")
-        out.append(t)
-    return out
+    """Refuse empty descriptions (also those only of invisible characters): no emotion to map."""
+    from emo3d_lib.validate import check_texts as check
+
+    return check(texts)
 
 
 def _warn_truncated(n: int, limit: int, name: str) -> None:

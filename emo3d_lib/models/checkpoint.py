@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from emo3d_lib.atomic import atomic_path, write_json
+from emo3d_lib.atomic import write_json
 from emo3d_lib.errors import Emo3DError
 
 MODEL_FILE = "model.pt"
@@ -20,13 +20,24 @@ METRICS_FILE = "metrics.json"
 
 
 def save_checkpoint(out_dir: str | Path, state: dict[str, Any], config: dict[str, Any]) -> None:
-    """Weights (tensors only, loadable with weights_only=True) and their config, atomically."""
-    import torch
+    """Weights (tensors only, loadable with weights_only=True) and their config, atomically.
+
+    The config records the weights' model, family, backbone, shapes and SHA-256
+    (:mod:`emo3d_lib.checkpoint`), so mixed checkpoint files are refused when loading.
+    """
+    from emo3d_lib.checkpoint import BINDING_KEY, binding, save_tensors
 
     out = Path(out_dir)
-    with atomic_path(out / MODEL_FILE) as tmp:
-        torch.save(state, tmp)
-    write_json(out / CONFIG_FILE, config)
+    save_tensors(out / MODEL_FILE, state)
+    bound = binding(out / MODEL_FILE, state, **checkpoint_identity(config))
+    write_json(out / CONFIG_FILE, {**config, BINDING_KEY: bound})
+
+
+def checkpoint_identity(config: dict[str, Any]) -> dict[str, str]:
+    """What a checkpoint's weights were trained as: model name, family and backbone."""
+    model, backbone = config.get("model", {}), config.get("backbone", {})
+    return {"model": str(model.get("name")), "family": str(model.get("family")),
+            "backbone": str(backbone.get("name"))}
 
 
 def find_checkpoints(runs_dir: str | Path, max_depth: int = 3) -> dict[str, Path]:

@@ -61,10 +61,15 @@ def _summary(metrics: dict) -> dict:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from emo3d_lib.device import pick_device
+    from emo3d_lib.models.checkpoint import CONFIG_FILE, METRICS_FILE, MODEL_FILE
     from emo3d_lib.models.train import train
+    from emo3d_lib.outputs import check_output_dir
 
     if args.seed < 0:
         raise Emo3DError(f"parameter --seed={args.seed} must be >= 0")
+    check_output_dir(args.out, (CONFIG_FILE, MODEL_FILE, METRICS_FILE, "clip"))
+    pick_device(args.device)
     if not args.quiet:  # the library's first step (backbone features) shows no bar of its own
         print(f"train {args.model}: loading the backbone and embedding the texts (cached after "
               "the first run), then the epochs", file=sys.stderr)
@@ -77,10 +82,13 @@ def _train(args: argparse.Namespace) -> int:
 
 def _train_clip(args: argparse.Namespace) -> int:
     from emo3d_lib.device import pick_device
+    from emo3d_lib.models.clip import CONFIG_FILE, WEIGHTS_FILE
     from emo3d_lib.models.train_clip import train_clip
+    from emo3d_lib.outputs import check_output_dir
 
     if args.seed < 0:
         raise Emo3DError(f"parameter --seed={args.seed} must be >= 0")
+    check_output_dir(args.out, (CONFIG_FILE, WEIGHTS_FILE, "metrics.json"))
     m = train_clip(args.data, args.out, epochs=args.epochs, batch_size=args.batch_size,
                    lr=args.lr, seed=args.seed, device=pick_device(args.device))
     print(json.dumps({"backbone": m["backbone"], "test": m["test"],
@@ -90,7 +98,9 @@ def _train_clip(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     from emo3d_lib.models.predict import load_predictor
+    from emo3d_lib.validate import check_texts
 
+    check_texts(args.texts)
     predictor = load_predictor(args.checkpoint, args.device)
     rows = predictor.predict_named(list(args.texts))
     out = [{"text": t, "model": predictor.name, "backbone": predictor.backbone, "blendshapes": r}

@@ -9,7 +9,6 @@ come from the PyPI package on load).
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,29 +226,34 @@ def build_emo3d_clip(cfg: dict[str, Any] | None = None, pretrained_text: bool = 
 
 def save_emo3d_clip(model: Any, cfg: dict[str, Any], out_dir: str | Path) -> None:
     """Write config + the trainable weights (the locked MiniLM comes from its package)."""
-    import torch
-
-    from emo3d_lib.atomic import atomic_path, write_json
+    from emo3d_lib.atomic import write_json
+    from emo3d_lib.checkpoint import BINDING_KEY, binding, save_tensors
 
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()
              if not k.startswith(LOCKED_PREFIX)}
     out = Path(out_dir)
-    with atomic_path(out / WEIGHTS_FILE) as tmp:
-        torch.save(state, tmp)
-    write_json(out / CONFIG_FILE, cfg)
+    save_tensors(out / WEIGHTS_FILE, state)
+    write_json(out / CONFIG_FILE, {**cfg, BINDING_KEY: binding(out / WEIGHTS_FILE, state,
+                                                               family="emo3d-clip")})
 
 
 def load_emo3d_clip(checkpoint_dir: str | Path, device: str = "cpu") -> ClipModel:
-    import torch
+    from emo3d_lib.checkpoint import BINDING_KEY, check_binding, load_tensors
+    from emo3d_lib.files import read_json_object
 
     ckpt = Path(checkpoint_dir)
     cfg_path = ckpt / CONFIG_FILE
     if not cfg_path.is_file() or not (ckpt / WEIGHTS_FILE).is_file():
         raise Emo3DError(f"CLIP checkpoint {ckpt}: expected {CONFIG_FILE} and {WEIGHTS_FILE}")
-    cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-    model, tokenizer = build_emo3d_clip(cfg)
-    state = torch.load(ckpt / WEIGHTS_FILE, map_location="cpu", weights_only=True)
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    what = f"CLIP checkpoint {ckpt}"
+    cfg = read_json_object(cfg_path, f"{what}: config")
+    state = load_tensors(ckpt / WEIGHTS_FILE, f"{what}: weights")
+    check_binding(cfg, ckpt / WEIGHTS_FILE, state, what, family="emo3d-clip")
+    try:
+        model, tokenizer = build_emo3d_clip({k: v for k, v in cfg.items() if k != BINDING_KEY})
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise Emo3DError(f"{what}: config and weights do not build a model ({err})") from None
     bad = [k for k in missing if not k.startswith(LOCKED_PREFIX)] + list(unexpected)
     if bad:
         raise Emo3DError(f"CLIP checkpoint {ckpt}: weights do not match the config ({bad[:3]})")
@@ -280,9 +284,16 @@ def openai_checkpoint() -> str | None:
 
 
 def load_openai_clip(checkpoint: str, device: str = "cpu") -> ClipModel:
+    import pickle
+
     import open_clip
 
-    model = open_clip.create_model("ViT-B-32", pretrained=checkpoint, device=device)
+    try:  # open_clip loads with torch.load(weights_only=True): tensors only
+        model = open_clip.create_model("ViT-B-32", pretrained=checkpoint, device=device)
+    except (RuntimeError, OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError) as err:
+        msg = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+        raise Emo3DError(f"CLIP checkpoint {checkpoint}: not a readable tensors-only ViT-B/32 "
+                         f"checkpoint ({msg})") from None
     return ClipModel("OpenAI CLIP ViT-B/32", model.eval(), open_clip.get_tokenizer("ViT-B-32"),
                      224, 512, device, checkpoint)
 

@@ -83,11 +83,9 @@ def load_images(paths: list[Path], size: int) -> np.ndarray:
     from PIL import Image
     from tqdm.auto import tqdm
 
+    from emo3d_lib.images import open_rgb
+
     out = np.empty((len(paths), size, size, 3), np.uint8)
     for i, p in enumerate(tqdm(paths, desc="load images", disable=len(paths) < 500, leave=False)):
-        try:
-            with Image.open(p) as im:
-                out[i] = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR))
-        except OSError as err:
-            raise Emo3DError(f"image file {p}: cannot read ({err})") from None
+        out[i] = np.asarray(open_rgb(p).resize((size, size), Image.BILINEAR))
     return out

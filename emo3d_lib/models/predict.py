@@ -12,7 +12,6 @@ Documented behaviour for inputs that break a text model:
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,12 @@ from typing import Any
 import numpy as np
 
 from emo3d_lib import schema
+from emo3d_lib.checkpoint import check_binding, load_state_strict, load_tensors
 from emo3d_lib.device import pick_device
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.files import read_json_object
 from emo3d_lib.models.backbones import check_texts
-from emo3d_lib.models.checkpoint import CONFIG_FILE, MODEL_FILE
+from emo3d_lib.models.checkpoint import CONFIG_FILE, MODEL_FILE, checkpoint_identity
 from emo3d_lib.models.factory import family_of
 from emo3d_lib.models.family import ModelFamily, predict_numpy
 from emo3d_lib.models.heads import to_blendshapes
@@ -73,20 +74,29 @@ class Predictor:
 
 def load_predictor(checkpoint_dir: str | Path, device: str | None = None) -> Predictor:
     """Rebuild a checkpoint written by :func:`emo3d_lib.models.train.train`."""
-    import torch
-
     ckpt = Path(checkpoint_dir)
     if not (ckpt / CONFIG_FILE).is_file() or not (ckpt / MODEL_FILE).is_file():
         raise Emo3DError(f"checkpoint {ckpt}: expected {CONFIG_FILE} and {MODEL_FILE} "
                          "(written by `emo3d train`)")
     device = pick_device(device)
-    config = json.loads((ckpt / CONFIG_FILE).read_text(encoding="utf-8"))
-    state = torch.load(ckpt / MODEL_FILE, map_location="cpu", weights_only=True)
-    family = family_of(config["model"])
-    info = config["backbone"]
+    what = f"checkpoint {ckpt}"
+    config = read_json_object(ckpt / CONFIG_FILE, f"{what}: config")
+    state = load_tensors(ckpt / MODEL_FILE, f"{what}: weights")
+    try:
+        info, model_cfg, in_dim = config["backbone"], config["model"], int(config["in_dim"])
+        if not all(isinstance(d.get(k), str) for d, k in
+                   ((model_cfg, "name"), (info, "config"), (info, "name"))):
+            raise KeyError("model.name / backbone.config / backbone.name")
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise Emo3DError(f"{what}: {CONFIG_FILE} lacks or garbles {err} (not written by "
+                         "`emo3d train`)") from None
+    if not isinstance(state, dict) or "head" not in state:
+        raise Emo3DError(f"{what}: {MODEL_FILE} holds no 'head' weights")
+    check_binding(config, ckpt / MODEL_FILE, state, what, **checkpoint_identity(config))
+    family = family_of(model_cfg)
     encoder = family.load_encoder(info, ckpt, state, device)
-    model = family.build(config["model"], int(config["in_dim"]))
-    model.load_state_dict(state["head"])
+    model = family.build(model_cfg, in_dim)
+    load_state_strict(model, state["head"], f"{what}: head")
     model.to(device).eval()
     return Predictor(config["model"]["name"], encoder.name, model, encoder, info["config"],
                      family, device)

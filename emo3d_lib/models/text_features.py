@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from emo3d_lib.checkpoint import load_state_strict
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models import cache
 from emo3d_lib.models.backbones import create_backbone
@@ -82,7 +83,7 @@ class TextBackboneFamily(ModelFamily):
             raise Emo3DError(f"checkpoint {ckpt}: trained on backbone {info['name']!r} but "
                              f"{encoder.name!r} is what is available here")
         if "backbone" in state:
-            encoder.model.load_state_dict(state["backbone"])
+            load_state_strict(encoder.model, state["backbone"], f"checkpoint {ckpt}: backbone")
         if hasattr(encoder, "model"):
             encoder.model.to(device).eval()
         return encoder

@@ -30,21 +30,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _annotate(args: argparse.Namespace) -> int:
     from emo3d_lib.atomic import write_json
     from emo3d_lib.errors import Emo3DError
+    from emo3d_lib.outputs import check_output_file
     from emo3d_lib.schema import emotion_matrix, load_dataset
     from emo3d_lib.text.lexicon_annotator import agreement, annotate_dataset, sample_texts
     from emo3d_lib.text.linguistics import PAPER_HUMAN_AGREEMENT
 
     if args.limit < 0:
         raise Emo3DError(f"parameter --limit={args.limit} must be >= 0")
+    if args.out:
+        check_output_file(args.out, "--out")
     df = load_dataset(args.data, check_images=False)
     if args.limit:
         df = df.iloc[: args.limit]
     if args.annotator == "llm":
-        from emo3d_lib.text.llm import ChatClient, annotate_llm
+        from emo3d_lib.text.llm import ChatClient, annotate_llm, redact_url
 
         client = ChatClient()
         annotated = annotate_llm(sample_texts(df), client)
-        name = f"LLM {client.config.model} at {client.config.base_url}"
+        name = f"LLM {client.config.model} at {redact_url(client.config.base_url)}"
     else:
         annotated, name = annotate_dataset(df), "NRC EmoLex (nrclex JSON)"
     report = {"dataset": str(args.data), "annotator": name,
@@ -61,9 +64,14 @@ def _annotate(args: argparse.Namespace) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from emo3d_lib.errors import Emo3DError
+    from emo3d_lib.outputs import check_output_dir
     from emo3d_lib.schema import load_dataset
-    from emo3d_lib.text.linguistics import write_tables
+    from emo3d_lib.text.linguistics import TABLE_NAMES, write_tables
 
+    if args.top_n < 1:
+        raise Emo3DError(f"parameter --top-n={args.top_n} must be >= 1")
+    check_output_dir(args.out, [f"{n}.csv" for n in TABLE_NAMES])
     df = load_dataset(args.data, check_images=False)
     paths = write_tables(df, args.out, top_n=args.top_n, synsets=not args.no_synsets)
     for name, path in paths.items():

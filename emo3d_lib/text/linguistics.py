@@ -208,6 +208,14 @@ def emotion_mean_std(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return mean, std
 
 
+#: The CSV tables ``write_tables`` writes (``<name>.csv``), in order.
+TABLE_NAMES: tuple[str, ...] = (
+    "table3_statistics", "table4_frequent_words", "figure8_word_counts",
+    "figure9_prompts_per_class", "figure10_emotion_mean", "figure10_emotion_std",
+    "table5_6_frequent_synsets",
+)
+
+
 def write_tables(df: pd.DataFrame, out_dir: str | os.PathLike[str], top_n: int = 10,
                  synsets: bool = True) -> dict[str, Path]:
     """Write every table as CSV under ``out_dir`` (atomically); returns name -> path."""

@@ -15,6 +15,7 @@ Only the standard library is used (``urllib``), so the offline default needs not
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,10 @@ class LLMConfig:
 
     base_url: str
     model: str
-    api_key: str = ""
+    api_key: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:  # logged and shown in notebooks: never the key
+        return f"LLMConfig(base_url={redact_url(self.base_url)!r}, model={self.model!r})"
 
     @classmethod
     def from_env(cls) -> LLMConfig:
@@ -76,7 +80,33 @@ class LLMConfig:
         missing = [n for n, v in ((ENV_BASE_URL, base_url), (ENV_MODEL, model)) if not v]
         if missing:
             raise Emo3DError(f"LLM path not configured: set environment variable(s) {missing}")
+        if not re.match(r"^https?://[^/\s]+", base_url):
+            raise Emo3DError(f"{ENV_BASE_URL}={redact_url(base_url)!r} is not an http(s) URL")
         return cls(base_url.rstrip("/"), model, os.environ.get(ENV_API_KEY, "").strip())
+
+
+#: Query parameters whose values are secrets (``?api-key=``, ``&token=``, ``sig=`` ...).
+_SECRET_PARAM = re.compile(r"(key|token|secret|pass|sig|auth|credential)", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """``url`` safe to print: the password of ``user:pass@host`` and secret-looking query values
+    become ``***`` (error messages and reports are logged and shared; keys must not be)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, host = netloc.rsplit("@", 1)
+            user = userinfo.split(":", 1)[0]
+            netloc = f"{user}:***@{host}" if ":" in userinfo else f"***@{host}"
+        query = urlencode([(k, "***" if _SECRET_PARAM.search(k) else v)
+                           for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+                          safe="*")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    except ValueError:
+        return "<unparseable URL>"
 
 
 def llm_configured() -> bool:
@@ -95,7 +125,17 @@ class ChatClient:
 
     @property
     def url(self) -> str:
-        return f"{self.config.base_url}/chat/completions"
+        """``base_url`` + ``/chat/completions``, before any query (``?api-version=...``)."""
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(self.config.base_url)
+        path = parts.path.rstrip("/") + "/chat/completions"
+        return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+    @property
+    def shown_url(self) -> str:
+        """:attr:`url` with credentials redacted, for messages."""
+        return redact_url(self.url)
 
     def chat(self, messages: Sequence[dict[str, str]], *, temperature: float = 0.7,
              seed: int | None = None) -> str:
@@ -110,6 +150,7 @@ class ChatClient:
         data = json.dumps(body).encode()
         for attempt in range(self.retries + 1):
             request = urllib.request.Request(self.url, data=data, headers=headers, method="POST")
+            shown = self.shown_url
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     payload = json.loads(response.read().decode("utf-8"))
@@ -118,15 +159,29 @@ class ChatClient:
                 if err.code in (429, 500, 502, 503, 504) and attempt < self.retries:
                     time.sleep(0.5 * 2**attempt)
                     continue
-                raise Emo3DError(f"LLM endpoint {self.url} answered HTTP {err.code}") from None
-            except (urllib.error.URLError, TimeoutError, OSError) as err:
-                raise Emo3DError(f"LLM endpoint {self.url} unreachable: {err}") from None
-            except json.JSONDecodeError:
-                raise Emo3DError(f"LLM endpoint {self.url} returned non-JSON") from None
+                raise Emo3DError(f"LLM endpoint {shown} answered HTTP {err.code}") from None
+            except http.client.IncompleteRead as err:
+                raise Emo3DError(f"LLM endpoint {shown}: reply cut short after "
+                                 f"{len(err.partial)} bytes (truncated HTTP body)") from None
+            except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException,
+                    ValueError) as err:
+                if isinstance(err, json.JSONDecodeError | UnicodeDecodeError):
+                    raise Emo3DError(f"LLM endpoint {shown} returned non-JSON or non-UTF-8 "
+                                     "text") from None
+                reason = getattr(err, "reason", err)
+                raise Emo3DError(f"LLM endpoint {shown} unreachable: "
+                                 f"{redact_text(str(reason), self.config)}") from None
         try:
             return str(payload["choices"][0]["message"]["content"])
         except (KeyError, IndexError, TypeError):
-            raise Emo3DError(f"LLM endpoint {self.url}: no choices[0].message.content") from None
+            raise Emo3DError(f"LLM endpoint {shown}: no choices[0].message.content") from None
+
+
+def redact_text(text: str, config: LLMConfig) -> str:
+    """``text`` with the configured key and URL credentials replaced (library messages may
+    quote the URL they were given)."""
+    text = text.replace(config.base_url, redact_url(config.base_url))
+    return text.replace(config.api_key, "***") if config.api_key else text
 
 
 def _json_object(reply: str, where: str) -> dict:
