@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from emo3d_lib.cli import hidden_alias, int_at_least, positive_float
+from emo3d_lib.cli import add_quiet, hidden_alias, int_at_least, positive_float
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models.registry import list_models
 
@@ -23,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     hidden_alias(p, "--clip", "clip_checkpoint")
     p.add_argument("--offline-backbone", action="store_true",
                    help="use the offline default backbone even if a hub model is cached")
+    add_quiet(p)
     p.set_defaults(func=_train)
 
     c = subparsers.add_parser(
