@@ -21,6 +21,7 @@ import pythreejs as p3
 import traitlets
 
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.gltf_export import vertex_normals
 from emo3d_lib.schema import BLENDSHAPES, N_BLENDSHAPES
 
 #: Slider groups, in the order a reader scans a face (top to bottom). ``_neutral`` moves nothing.
@@ -122,18 +123,6 @@ def check_weights(weights: Any) -> np.ndarray:
         bad = int(np.flatnonzero(~np.isfinite(w))[0])
         raise Emo3DError(f"weights: non-finite value at index {bad} ({BLENDSHAPES[bad]})")
     return np.clip(w, 0.0, 1.0)
-
-
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Area-weighted vertex normals (three r97 cannot recompute them for a BufferGeometry here)."""
-    v = vertices.astype(np.float64)
-    tri = v[faces]
-    face_n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    normals = np.zeros_like(v)
-    for k in range(3):
-        np.add.at(normals, faces[:, k], face_n)
-    length = np.linalg.norm(normals, axis=1, keepdims=True)
-    return (normals / np.maximum(length, 1e-12)).astype(np.float32)
 
 
 def _part_arrays(part: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
