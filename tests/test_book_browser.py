@@ -8,12 +8,9 @@ unchanged notebooks). Headless Debian Chromium, driven by Playwright, opens ever
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -26,6 +23,7 @@ from emo3d_lib import paths
 from emo3d_lib.book import pipeline
 from tests.browser_support import (
     ARTIFACTS,
+    LocalServer,
     chromium_context,
     png_pixels,
     record_errors,
@@ -137,30 +135,10 @@ def test_no_page_references_an_external_script_style_or_font(smoke_book) -> None
     assert re.search(r'src="[./]*_static/widgets/html-manager/embed-amd\.js(\?[^"]*)?"', text)
 
 
-class _Server:
-    """``http.server`` on 127.0.0.1, a free port, in a thread; stopped by ``close``."""
-
-    def __init__(self, directory: Path) -> None:
-        class Quiet(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-        handler = functools.partial(Quiet, directory=str(directory))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
 @pytest.fixture(scope="module")
 def browser(smoke_book) -> Iterator[tuple[object, str]]:
     require_chromium()
-    server = _Server(smoke_book[0])
+    server = LocalServer(smoke_book[0])
     try:
         with chromium_context() as context:
             yield context, server.base

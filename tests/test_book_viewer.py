@@ -128,3 +128,127 @@ def test_builtin_head_viewer_and_static_png() -> None:
     assert a.shape == (96, 96, 3)
     assert a.std() > 10  # a face, not a blank frame
     assert np.abs(a - b).max() > 30  # the smile changes the mouth
+
+
+# ---- the 52-channel viewer (face3d) in headless Chromium, on standalone pages -----------------
+# The page embeds the widget exactly as the static book does (vendored require.js +
+# html-manager, widget state in the page, no kernel), served over http://127.0.0.1.
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory):
+    """(folder served as the site root with _static -> the vendored JS, its base URL)."""
+    from emo3d_lib.book.vendor_js import vendor
+    from tests.browser_support import LocalServer
+
+    root = tmp_path_factory.mktemp("face3d_site")
+    (root / "_static").symlink_to(vendor())
+    server = LocalServer(root)
+    try:
+        yield root, server.base
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from tests.browser_support import chromium_context
+
+    with chromium_context() as context:
+        yield context
+
+
+def open_widget_page(chromium, site, name: str, widget) -> tuple[object, list[str], list[str]]:
+    """Write ``widget`` as ``name``.html, open it and wait until the face is drawn."""
+    from emo3d_lib.book.face3d import widget_page
+    from tests.browser_support import record_errors, record_external
+
+    root, base = site
+    (root / f"{name}.html").write_text(widget_page([widget]), encoding="utf-8")
+    page = chromium.new_page()
+    external = record_external(page, base)
+    errors = record_errors(page)
+    page.on("requestfailed", lambda r: errors.append(f"failed request {r.url}"))
+    page.goto(base + f"{name}.html", wait_until="networkidle", timeout=60_000)
+    page.wait_for_selector("canvas[data-ready='1']", state="attached", timeout=60_000)
+    page.evaluate("document.querySelectorAll('.emo3d-panel details').forEach(d => d.open = true)")
+    return page, external, errors
+
+
+def canvas_pixels(page) -> np.ndarray:
+    from tests.browser_support import png_pixels
+
+    page.wait_for_timeout(200)
+    return png_pixels(page.locator("canvas.emo3d-canvas").screenshot())
+
+
+def set_sliders(page, weights: np.ndarray) -> None:
+    for name, value in zip(BLENDSHAPES, weights, strict=True):
+        page.locator(f'input[type=range][data-blendshape="{name}"]').fill(f"{value:.2f}")
+
+
+@pytest.mark.browser
+def test_all_52_sliders_render_like_the_same_face_baked_on_the_cpu(site, chromium) -> None:
+    """GPU morphing of all 52 channels (sliders) == the CPU-morphed mesh drawn with no targets."""
+    from emo3d_lib.book.face3d import face_widget
+    from emo3d_lib.face.head import load_head
+    from tests.browser_support import ARTIFACTS
+
+    head = load_head()
+    weights = np.round(np.random.default_rng(0).uniform(0.0, 0.6, N_BLENDSHAPES), 2)
+    page, external, errors = open_widget_page(chromium, site, "live", face_widget(head))
+    set_sliders(page, weights)
+    assert page.evaluate("document.querySelectorAll('input[data-blendshape]').length") == 52
+    live = canvas_pixels(page)
+    ref_page, ref_external, ref_errors = open_widget_page(
+        chromium, site, "baked", face_widget(head, weights, bake=True))
+    ref = canvas_pixels(ref_page)
+    neutral_page, *_ = open_widget_page(chromium, site, "neutral", face_widget(head))
+    neutral = canvas_pixels(neutral_page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    from PIL import Image
+
+    for img, name in ((live, "live"), (ref, "baked"), (neutral, "neutral")):
+        Image.fromarray(img.astype(np.uint8)).save(ARTIFACTS / f"face3d_52_{name}.png")
+    diff = np.abs(live - ref).max(axis=2)
+    moved = np.abs(neutral - ref).max(axis=2)
+    print(f"52 sliders vs baked: mean |diff| {diff.mean():.3f}, pixels > 16: "
+          f"{(diff > 16).mean():.4%}; the face itself moves {(moved > 16).mean():.2%} of pixels")
+    assert (moved > 16).mean() > 0.02  # the weights change the face...
+    assert diff.mean() < 0.5 and (diff > 16).mean() < 0.002  # ...and both paths agree
+    assert not external + ref_external and not errors + ref_errors
+    for p in (page, ref_page, neutral_page):
+        p.close()
+
+
+@pytest.mark.browser
+def test_channels_9_to_52_still_move_the_face_with_8_channels_at_full(site, chromium) -> None:
+    """three r97 (pythreejs) drops every morph target beyond the 8 strongest; this viewer not."""
+    from emo3d_lib.book.face3d import face_widget
+    from emo3d_lib.face.head import load_head
+
+    head = load_head()
+    reach = np.zeros(N_BLENDSHAPES)  # how far each channel moves any vertex (head units)
+    for part in head.parts:
+        if part.morph_targets is not None:
+            reach = np.maximum(reach, np.abs(part.morph_targets).max(axis=(1, 2)))
+    weights = np.zeros(N_BLENDSHAPES)
+    weights[1:9] = 1.0  # 8 channels at full: r97 would already be saturated
+    page, external, errors = open_widget_page(chromium, site, "ninth", face_widget(head, weights))
+    before = canvas_pixels(page)
+    silent = []
+    for k in range(9, N_BLENDSHAPES):
+        slider = page.locator(f'input[type=range][data-blendshape="{BLENDSHAPES[k]}"]')
+        slider.fill("1")
+        changed = int((np.abs(canvas_pixels(page) - before).max(axis=2) > 16).sum())
+        slider.fill("0")
+        if changed < 20:
+            silent.append((BLENDSHAPES[k], changed, float(reach[k])))
+    # a channel may only stay silent if the head's rig does not move it visibly (< 1 % of the
+    # face height), i.e. the head, not the viewer, is why no pixel changes
+    print(f"channels 10..52 with under 20 changed pixels: {silent}")
+    visible = [s for s in silent if s[2] > 0.01 * head.face_height]
+    assert not visible, visible
+    assert len(silent) <= 8, silent
+    assert not external and not errors, (external, errors)
+    page.close()
