@@ -11,6 +11,12 @@ import pytest
 from emo3d_lib.book import viewer
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.schema import BLENDSHAPES, N_BLENDSHAPES
+from tests.browser_support import (  # noqa: F401  (fixtures: site, chromium)
+    canvas_pixels,
+    chromium_fixture,
+    open_widget_page,
+    site_fixture,
+)
 
 
 @dataclass(frozen=True)
@@ -133,53 +139,6 @@ def test_builtin_head_viewer_and_static_png() -> None:
 # ---- the 52-channel viewer (face3d) in headless Chromium, on standalone pages -----------------
 # The page embeds the widget exactly as the static book does (vendored require.js +
 # html-manager, widget state in the page, no kernel), served over http://127.0.0.1.
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory):
-    """(folder served as the site root with _static -> the vendored JS, its base URL)."""
-    from emo3d_lib.book.vendor_js import vendor
-    from tests.browser_support import LocalServer
-
-    root = tmp_path_factory.mktemp("face3d_site")
-    (root / "_static").symlink_to(vendor())
-    server = LocalServer(root)
-    try:
-        yield root, server.base
-    finally:
-        server.close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from tests.browser_support import chromium_context
-
-    with chromium_context() as context:
-        yield context
-
-
-def open_widget_page(chromium, site, name: str, widget) -> tuple[object, list[str], list[str]]:
-    """Write ``widget`` as ``name``.html, open it and wait until the face is drawn."""
-    from emo3d_lib.book.face3d import widget_page
-    from tests.browser_support import record_errors, record_external
-
-    root, base = site
-    (root / f"{name}.html").write_text(widget_page([widget]), encoding="utf-8")
-    page = chromium.new_page()
-    external = record_external(page, base)
-    errors = record_errors(page)
-    page.on("requestfailed", lambda r: errors.append(f"failed request {r.url}"))
-    page.goto(base + f"{name}.html", wait_until="networkidle", timeout=60_000)
-    page.wait_for_selector("canvas[data-ready='1']", state="attached", timeout=60_000)
-    page.evaluate("document.querySelectorAll('.emo3d-panel details').forEach(d => d.open = true)")
-    return page, external, errors
-
-
-def canvas_pixels(page) -> np.ndarray:
-    from tests.browser_support import png_pixels
-
-    page.wait_for_timeout(200)
-    return png_pixels(page.locator("canvas.emo3d-canvas").screenshot())
 
 
 def set_sliders(page, weights: np.ndarray) -> None:

@@ -296,6 +296,7 @@ function render({ model, el: host }) {
     note.dataset.state = "busy";
     try {
       const r = await predict(t);
+      root.dataset.prediction = JSON.stringify(r);  // full precision, for checks
       model.set("emotion_scores", r.emotions);
       setWeights(r.weights);
       showBars();
