@@ -48,7 +48,8 @@ def test_emotion_readout_reads_each_preset_as_itself() -> None:
     assert read.shape == (len(EMOTIONS), len(EMOTIONS))
     assert read[0] == pytest.approx([1.0] + [0.0] * 7)  # the rest face is neutral
     for e in range(1, len(EMOTIONS)):
-        assert read[e, e] == pytest.approx(1.0, abs=1e-6) and read[e, 0] == pytest.approx(0, abs=1e-6)
+        assert read[e, e] == pytest.approx(1.0, abs=1e-6)
+        assert read[e, 0] == pytest.approx(0.0, abs=1e-6)
     assert np.all((read >= 0) & (read <= 1))
 
 
