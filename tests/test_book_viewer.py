@@ -211,3 +211,75 @@ def test_channels_9_to_52_still_move_the_face_with_8_channels_at_full(site, chro
     assert len(silent) <= 8, silent
     assert not external and not errors, (external, errors)
     page.close()
+
+
+def test_a_large_head_encodes_compactly_and_round_trips() -> None:
+    """26,000 vertices, each blendshape moving a patch of 4,000: the widget state stays a few MB
+    (dense float32 targets would be 21 MB of base64), and decoding gives the deltas back."""
+    import base64
+    import json
+
+    from emo3d_lib.book.face3d import encode_head
+    from emo3d_lib.face.head import Head as RealHead
+    from emo3d_lib.face.head import MeshPart
+
+    side = 161
+    u, v = np.meshgrid(np.linspace(-9, 9, side), np.linspace(-9, 9, side))
+    verts = np.stack([u.ravel(), v.ravel(), np.zeros(side * side)], 1).astype(np.float32)
+    quads = [(i * side + j, i * side + j + 1, (i + 1) * side + j)
+             for i in range(side - 1) for j in range(side - 1)]
+    rng = np.random.default_rng(0)
+    targets = np.zeros((N_BLENDSHAPES, len(verts), 3), np.float32)
+    for k in range(1, N_BLENDSHAPES):
+        patch = rng.choice(len(verts), 4000, replace=False)
+        targets[k, patch] = rng.normal(0, 0.5, (4000, 3))
+    head = RealHead("grid", (MeshPart("skin", verts, np.array(quads, np.int32),
+                                      morph_targets=targets),), credit="test", face_height=18.0)
+    mesh = encode_head(head)
+    size = len(json.dumps(mesh))
+    # base64 of: 8 bytes per moved vertex (uint16 index + 3 float16), 18 per vertex (float32
+    # position + float16 normal), 6 per triangle (uint16 indices)
+    needed = 4 / 3 * (51 * 4000 * 8 + len(verts) * 18 + len(quads) * 6)
+    assert size < 1.02 * needed < 0.15 * 4 / 3 * targets.nbytes, f"{size / 1e6:.2f} MB"
+    morph = mesh[0]["morph"]
+    index = np.frombuffer(base64.b64decode(morph["index"]), np.uint16)
+    delta = np.frombuffer(base64.b64decode(morph["delta"]), np.float16).reshape(-1, 3)
+    k = 7
+    start = sum(morph["counts"][:k])
+    got = np.zeros_like(targets[k])
+    got[index[start:start + morph["counts"][k]]] = delta[start:start + morph["counts"][k]]
+    assert np.abs(got - targets[k]).max() < 2e-3  # float16 rounding of deltas up to ~2
+
+
+def test_face_widget_answers_the_browser_in_a_live_kernel(monkeypatch) -> None:
+    """The kernel sends three.js when asked, and answers the text box with its model."""
+    from emo3d_lib.book.face3d import face_widget
+
+    def predict(text: str):
+        w = np.zeros(N_BLENDSHAPES, np.float32)
+        w[BLENDSHAPES.index("jawOpen")] = 0.5 if "open" in text else 0.0
+        return w, np.full(8, 0.125, np.float32)
+
+    widget = face_widget(small_head_as_head(), predict=predict)
+    assert widget.kernel_text and len(widget.weights) == N_BLENDSHAPES
+    assert widget.presets["happiness"][BLENDSHAPES.index("mouthSmileLeft")] > 0.5
+    sent = []
+    monkeypatch.setattr(widget, "send", lambda content, buffers=None: sent.append(content))
+    widget._answer(widget, {"kind": "text", "text": "mouth open"}, [])
+    assert sent[-1]["kind"] == "text"
+    assert sent[-1]["weights"][BLENDSHAPES.index("jawOpen")] == 0.5
+    widget._answer(widget, {"kind": "three"}, [])
+    assert sent[-1]["kind"] == "three" and "'./three.core.js'" in sent[-1]["module"]
+    widget.set_weights(np.full(N_BLENDSHAPES, 3.0))
+    assert widget.weights == [1.0] * N_BLENDSHAPES
+
+
+def small_head_as_head():
+    """``small_head`` as a real ``Head`` (the widget reads credit, face framing and curve)."""
+    from emo3d_lib.face.head import Head as RealHead
+    from emo3d_lib.face.head import MeshPart
+
+    parts = tuple(MeshPart(p.name, p.vertices, p.faces, colors=p.colors, uv=p.uv,
+                           texture=p.texture, morph_targets=p.morph_targets)
+                  for p in small_head().parts)
+    return RealHead("small", parts, credit="test head", face_height=2.0)

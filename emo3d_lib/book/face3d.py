@@ -3,10 +3,12 @@
 pythreejs bundles three.js r97, which blends at most 8 morph targets; this widget's browser code
 (``static/face3d.js``) uses the vendored three.js r187, which blends all 52 through a morph
 texture. The head travels compactly in the widget state (so in the static page): rest positions
-float32, normals and uv float16, and per blendshape only the vertices it moves (uint32 index +
-float16 delta). The same widget works in a live kernel (three.js comes over the widget's message
-channel, the text box asks the kernel's model) and in the static book (three.js, onnxruntime-web
-and the exported text model are the book's static files: see ``textface``).
+float32, normals and uv float16, and per blendshape only the vertices it moves (index + float16
+delta; uint16 indices below 65,536 vertices): a 26,719-vertex scan head (ICT) takes 3.7 MB,
+against 22 MB for dense float32 targets in base64. The same widget works in a live kernel
+(three.js comes over the widget's message channel, the text box asks the kernel's model) and in
+the static book (three.js, onnxruntime-web and the exported text model are the book's static
+files: see ``textface``).
 """
 
 from __future__ import annotations
@@ -89,10 +91,11 @@ def encode_head(head: Any, texture_size: int = 512,
     for part in head.parts:
         vertices = np.asarray(part.vertices, np.float32)
         faces = np.asarray(part.faces)
+        index_type = np.uint16 if len(vertices) < 65536 else np.uint32  # face + morph indices
         out: dict[str, Any] = {
             "name": part.name,
             "normals": _b64(vertex_normals(vertices, faces).astype(np.float16)),
-            "faces": _b64(faces.astype(np.uint16 if len(vertices) < 65536 else np.uint32)),
+            "faces": _b64(faces.astype(index_type)),
         }
         if part.texture is not None and part.uv is not None:
             out["uv"] = _b64(np.asarray(part.uv, np.float16))
@@ -109,7 +112,7 @@ def encode_head(head: Any, texture_size: int = 512,
             moved = [np.flatnonzero(np.abs(t).max(axis=1) > eps) for t in targets]
             out["morph"] = {
                 "counts": [int(len(m)) for m in moved],
-                "index": _b64(np.concatenate(moved).astype(np.uint32)),
+                "index": _b64(np.concatenate(moved).astype(index_type)),
                 "delta": _b64(np.concatenate([t[m] for t, m in zip(targets, moved, strict=True)])
                               .astype(np.float16)),
             }

@@ -78,7 +78,8 @@ function buildPart(THREE, p) {
     mat.color = new THREE.Color(p.color || "#e0ac8f");
   }
   if (p.morph) {  // sparse float16 deltas per blendshape -> 52 dense relative targets
-    const index = new Uint32Array(bytes(p.morph.index).buffer);
+    const raw = bytes(p.morph.index).buffer;
+    const index = n < 65536 ? new Uint16Array(raw) : new Uint32Array(raw);
     const delta = half(p.morph.delta);
     const targets = [];
     let at = 0;
