@@ -178,3 +178,15 @@ def describe(checkpoint: str | Path) -> str:
 
     cfg = json.loads((Path(checkpoint) / CONFIG_FILE).read_text(encoding="utf-8"))
     return f"{cfg['model']['name']} on {cfg['backbone']['name']}"
+
+
+def pick_text_checkpoint(checkpoints: dict[str, Path]) -> Path | None:
+    """The first checkpoint on the English Hugging Face backbone (MiniLM offline): the one the
+    page's text box can run. None when no such model was trained."""
+    from emo3d_lib.models.train import CONFIG_FILE
+
+    for path in checkpoints.values():
+        cfg = json.loads((Path(path) / CONFIG_FILE).read_text(encoding="utf-8"))
+        if cfg["backbone"]["config"] == "english-lm":
+            return Path(path)
+    return None
