@@ -178,37 +178,63 @@ def test_every_page_loads_offline_with_no_failed_request(smoke_book, browser) ->
     assert not problems, problems
 
 
-@pytest.mark.browser
-def test_viewer_canvas_is_drawn_and_a_slider_moves_the_face(smoke_book, browser) -> None:
+def viewer_page(smoke_book, browser):
+    """The chapter-4 page opened, its 52-channel viewer drawn; (page, external, failed)."""
     html = smoke_book[0]
     context, base = browser
     page_path = next(p for p in built_pages(html) if p.stem.startswith("04_"))
     page, external, failed = open_page(context, base + page_path.relative_to(html).as_posix(),
                                        base)
-    canvas = page.locator("canvas").first
-    canvas.wait_for(state="visible", timeout=60_000)
-    canvas.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
-    before_png = canvas.screenshot()
+    page.wait_for_selector("canvas[data-ready='1']", state="attached", timeout=60_000)
+    page.locator("canvas.emo3d-canvas").scroll_into_view_if_needed()
+    page.evaluate("document.querySelectorAll('.emo3d-panel details').forEach(d => d.open = true)")
+    return page, external, failed
+
+
+@pytest.mark.browser
+def test_viewer_canvas_is_drawn_and_a_slider_moves_the_face(smoke_book, browser) -> None:
+    page, external, failed = viewer_page(smoke_book, browser)
+    before_png = page.locator("canvas.emo3d-canvas").screenshot()
     before = png_pixels(before_png)
     background = before[2, 2]
     drawn = (np.abs(before - background).sum(axis=2) > 40).mean()
     assert drawn > 0.05, f"canvas looks blank: {drawn:.3f} of pixels differ from the corner"
+    assert "head:" in page.locator(".emo3d-credit").inner_text()  # the head is credited
 
     sliders = page.locator("input[type=range][data-blendshape]")
     assert sliders.count() == 52
     jaw = page.locator('input[type=range][data-blendshape="jawOpen"]')
-    jaw.scroll_into_view_if_needed()
     new_value = "1" if float(jaw.input_value()) < 0.5 else "0"
     jaw.fill(new_value)
-    canvas.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
-    after_png = canvas.screenshot()
+    page.wait_for_timeout(500)
+    after_png = page.locator("canvas.emo3d-canvas").screenshot()
     after = png_pixels(after_png)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "viewer_before.png").write_bytes(before_png)
     (ARTIFACTS / "viewer_after_jawOpen.png").write_bytes(after_png)
     changed = (np.abs(after - before).sum(axis=2) > 30).sum()
     assert changed > 200, f"moving jawOpen to {new_value} changed only {changed} pixels"
+    assert not external and not failed, (external, failed)
+    page.close()
+
+
+@pytest.mark.browser
+def test_text_box_changes_the_face_and_the_emotion_bars(smoke_book, browser) -> None:
+    """In the built page, no kernel: the exported model runs in onnxruntime-web."""
+    page, external, failed = viewer_page(smoke_book, browser)
+    if page.locator("input.emo3d-input").is_disabled():
+        note = page.locator(".emo3d-note").inner_text()
+        page.close()
+        pytest.fail(f"the text box has no model in the built page: {note}")
+    bars = page.locator(".emo3d-bar output")
+    bars_before = bars.all_inner_texts()
+    before = png_pixels(page.locator("canvas.emo3d-canvas").screenshot())
+    page.locator("input.emo3d-input").fill("She is furious, absolutely enraged at them.")
+    page.locator("button[data-action=text]").click()
+    page.wait_for_selector(".emo3d-note[data-state=done]", state="attached", timeout=120_000)
+    page.wait_for_timeout(500)
+    after = png_pixels(page.locator("canvas.emo3d-canvas").screenshot())
+    assert int((np.abs(after - before).max(axis=2) > 16).sum()) > 100
+    assert bars.all_inner_texts() != bars_before
     assert not external and not failed, (external, failed)
     page.close()

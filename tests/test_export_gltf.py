@@ -16,6 +16,12 @@ from emo3d_lib.cli import main
 from emo3d_lib.face.gltf_export import export_glb
 from emo3d_lib.face.head import Head, MeshPart, load_head
 from emo3d_lib.schema import BLENDSHAPES, N_BLENDSHAPES
+from tests.browser_support import (  # noqa: F401  (fixtures: site, chromium)
+    chromium_fixture,
+    record_errors,
+    record_external,
+    site_fixture,
+)
 
 VALIDATE_JS = """
 const fs = require("fs");
@@ -139,3 +145,46 @@ def test_cli_bad_input_names_the_problem(tmp_path: Path, capsys) -> None:
     bs.write_text(json.dumps({"jawOpne": 1.0}))
     assert main(["export", "--blendshapes", str(bs), "--out", str(tmp_path / "x.glb")]) == 2
     assert "jawOpne" in capsys.readouterr().err
+
+
+GLTF_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script type="importmap">{"imports": {"three": "./_static/three/three.module.js"}}</script>
+<script type="module">
+import { GLTFLoader } from "./_static/three/addons/GLTFLoader.js";
+new GLTFLoader().load("face.glb", (gltf) => {
+  const meshes = [];
+  gltf.scene.traverse((o) => { if (o.isMesh) meshes.push({
+    name: o.name, targets: o.morphTargetDictionary || null,
+    influences: o.morphTargetInfluences ? Array.from(o.morphTargetInfluences) : null,
+    vertices: o.geometry.attributes.position.count,
+    morphs: (o.geometry.morphAttributes.position || []).length }); });
+  window.loaded = { meshes, copyright: gltf.asset.copyright };
+}, undefined, (e) => { window.loaded = { error: String(e) }; });
+</script></head><body></body></html>"""
+
+
+@pytest.mark.browser
+def test_three_js_gltfloader_imports_the_export(site, chromium) -> None:
+    """three.js r187's GLTFLoader reads the 52 named targets and the weights (sparse accessors)."""
+    root, base = site
+    head = load_head()
+    weights = np.zeros(N_BLENDSHAPES, np.float32)
+    weights[BLENDSHAPES.index("jawOpen")] = 0.8
+    export_glb(head, weights, root / "face.glb")
+    (root / "gltf.html").write_text(GLTF_PAGE, encoding="utf-8")
+    page = chromium.new_page()
+    external, errors = record_external(page, base), record_errors(page)
+    page.goto(base + "gltf.html", wait_until="networkidle")
+    page.wait_for_function("window.loaded !== undefined", timeout=60_000)
+    loaded = page.evaluate("window.loaded")
+    assert "error" not in loaded, loaded
+    assert loaded["copyright"] == head.credit
+    rigged = [m for m in loaded["meshes"] if m["targets"]]
+    assert len(loaded["meshes"]) == len(head.parts) and rigged
+    want = head.effective_weights(weights)
+    for mesh in rigged:
+        assert mesh["morphs"] == N_BLENDSHAPES
+        assert sorted(mesh["targets"], key=mesh["targets"].get) == list(BLENDSHAPES)
+        assert mesh["influences"] == pytest.approx(list(want), abs=1e-6)
+    assert not external and not errors, (external, errors)
+    page.close()

@@ -26,6 +26,9 @@ from emo3d_lib.paths import REPO_ROOT
 #: Where the vendored files live; ``sphinx_ext`` adds this folder to ``html_static_path``.
 VENDOR_DIR = REPO_ROOT / "vendor" / "book"
 STAMP_NAME = ".vendor-stamp.json"
+#: folders of build-time exports served beside the vendored files (the text model of
+#: ``textface``): kept when the vendored files are replaced
+PRESERVED = ("textface",)
 #: The widget config script (``require.config`` paths), tracked in the package.
 CONFIG_JS = Path(__file__).with_name("static") / "widgets-config.js"
 
@@ -59,6 +62,7 @@ PACKAGES: tuple[Package, ...] = (
             ("build/three.module.js", "three/three.module.js"),
             ("examples/jsm/loaders/GLTFLoader.js", "three/addons/GLTFLoader.js"),
             ("examples/jsm/utils/BufferGeometryUtils.js", "three/utils/BufferGeometryUtils.js"),
+            ("examples/jsm/utils/SkeletonUtils.js", "three/utils/SkeletonUtils.js"),
             ("LICENSE", "three/LICENSE"),
         ),
     ),
@@ -185,6 +189,9 @@ def _vendor(dest: Path, packages: tuple[Package, ...], required: tuple[str, ...]
         atomic.write_bytes(staging / rel, data)
     atomic.write_json(staging / STAMP_NAME, {"digest": _spec_digest(packages, digest_extra),
                                              "packages": [p.spec for p in packages]})
+    for name in PRESERVED:
+        if (dest / name).is_dir():
+            (dest / name).rename(staging / name)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
     missing = [f for f in required if not (dest / f).is_file()]
