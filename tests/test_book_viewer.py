@@ -283,3 +283,45 @@ def small_head_as_head():
                            texture=p.texture, morph_targets=p.morph_targets)
                   for p in small_head().parts)
     return RealHead("small", parts, credit="test head", face_height=2.0)
+
+
+@pytest.mark.browser
+def test_presets_orbit_reset_and_png_snapshot(site, chromium) -> None:
+    from PIL import Image
+
+    from emo3d_lib.book.face3d import emotion_presets, face_widget
+    from emo3d_lib.face.head import load_head
+    from emo3d_lib.schema import EMOTIONS
+
+    page, external, errors = open_widget_page(chromium, site, "buttons",
+                                              face_widget(load_head()))
+    start = canvas_pixels(page)
+
+    def slider_values() -> np.ndarray:
+        return np.array([float(page.locator(f'input[data-blendshape="{n}"]').input_value())
+                         for n in BLENDSHAPES])
+
+    page.locator('button[data-preset="happiness"]').click()
+    happy = emotion_presets()[EMOTIONS.index("happiness")]
+    assert np.abs(slider_values() - happy).max() <= 0.005  # the sliders' 0.01 step
+    assert (np.abs(canvas_pixels(page) - start).max(axis=2) > 16).sum() > 100
+
+    box = page.locator("canvas.emo3d-canvas").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 80, cy, steps=5)
+    page.mouse.up()
+    turned = canvas_pixels(page)
+    page.locator('button[data-action="reset"]').click()
+    assert slider_values().max() == 0.0
+    back = canvas_pixels(page)
+    assert (np.abs(turned - back).max(axis=2) > 16).mean() > 0.05  # the drag turned the head
+    assert np.abs(back - start).max() <= 2  # reset: the starting face and view again
+
+    with page.expect_download() as info:
+        page.locator('button[data-action="snapshot"]').click()
+    png = Image.open(info.value.path())
+    assert png.format == "PNG" and png.size == (480, 420)
+    assert not external and not errors, (external, errors)
+    page.close()
