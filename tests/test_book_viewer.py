@@ -10,7 +10,7 @@ import pytest
 
 from emo3d_lib.book import viewer
 from emo3d_lib.errors import Emo3DError
-from emo3d_lib.schema import BLENDSHAPES, N_BLENDSHAPES
+from emo3d_lib.schema import BLENDSHAPES, EMOTIONS, N_BLENDSHAPES
 from tests.browser_support import (  # noqa: F401  (fixtures: site, chromium)
     canvas_pixels,
     chromium_fixture,
@@ -262,7 +262,9 @@ def test_face_widget_answers_the_browser_in_a_live_kernel(monkeypatch) -> None:
 
     widget = face_widget(small_head_as_head(), predict=predict)
     assert widget.kernel_text and len(widget.weights) == N_BLENDSHAPES
-    assert widget.presets["happiness"][BLENDSHAPES.index("mouthSmileLeft")] > 0.5
+    presets = dict(widget.presets)
+    assert [e for e, _ in widget.presets] == list(EMOTIONS)  # buttons in EMOTIONS order
+    assert presets["happiness"][BLENDSHAPES.index("mouthSmileLeft")] > 0.5
     sent = []
     monkeypatch.setattr(widget, "send", lambda content, buffers=None: sent.append(content))
     widget._answer(widget, {"kind": "text", "text": "mouth open"}, [])
@@ -291,7 +293,6 @@ def test_presets_orbit_reset_and_png_snapshot(site, chromium) -> None:
 
     from emo3d_lib.book.face3d import emotion_presets, face_widget
     from emo3d_lib.face.head import load_head
-    from emo3d_lib.schema import EMOTIONS
 
     page, external, errors = open_widget_page(chromium, site, "buttons",
                                               face_widget(load_head()))
@@ -322,6 +323,6 @@ def test_presets_orbit_reset_and_png_snapshot(site, chromium) -> None:
     with page.expect_download() as info:
         page.locator('button[data-action="snapshot"]').click()
     png = Image.open(info.value.path())
-    assert png.format == "PNG" and png.size == (480, 420)
+    assert png.format == "PNG" and png.size == (380, 380)
     assert not external and not errors, (external, errors)
     page.close()

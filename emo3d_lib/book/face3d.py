@@ -39,15 +39,15 @@ _CSS = """
 .emo3d-stage { position: relative; }
 .emo3d-canvas { display: block; border: 1px solid #ddd; cursor: grab; touch-action: none; }
 .emo3d-status { position: absolute; top: 8px; left: 8px; color: #555; }
-.emo3d-credit { max-width: 480px; color: #555; font-size: 11px; margin-top: 2px; }
-.emo3d-side { width: 290px; }
+.emo3d-credit { max-width: 380px; color: #555; font-size: 11px; margin-top: 2px; }
+.emo3d-side { width: 250px; }
 .emo3d-buttons { display: flex; flex-wrap: wrap; gap: 3px; margin-bottom: 6px; }
 .emo3d-buttons button, .emo3d-text button { font-size: 11px; padding: 1px 5px; }
 .emo3d-panel { max-height: 330px; overflow-y: auto; }
 .emo3d-panel summary { font-weight: bold; cursor: pointer; margin-top: 4px; }
-.emo3d-panel label { display: grid; grid-template-columns: 128px 1fr 32px; align-items: center; }
+.emo3d-panel label { display: grid; grid-template-columns: 122px 1fr 30px; align-items: center; }
 .emo3d-panel input[type=range] { width: 100%; margin: 0; }
-.emo3d-text { flex-basis: 100%; max-width: 790px; }
+.emo3d-text { flex-basis: 100%; max-width: 650px; }
 .emo3d-row { display: flex; gap: 6px; }
 .emo3d-input { flex: 1; font-size: 13px; padding: 2px 4px; }
 .emo3d-note { color: #555; margin: 3px 0 6px; font-size: 11px; }
@@ -164,7 +164,7 @@ class FaceWidget(anywidget.AnyWidget):
     names = traitlets.List(traitlets.Unicode()).tag(sync=True)
     groups = traitlets.List().tag(sync=True)
     weights = traitlets.List(traitlets.Float()).tag(sync=True)
-    presets = traitlets.Dict().tag(sync=True)
+    presets = traitlets.List().tag(sync=True)  # [[emotion, 52 weights], ...] in EMOTIONS order
     mesh = traitlets.List().tag(sync=True)
     curve = traitlets.Any(None).tag(sync=True)
     camera = traitlets.Dict().tag(sync=True)
@@ -199,7 +199,7 @@ class FaceWidget(anywidget.AnyWidget):
 
 def face_widget(head: Any, weights: Sequence[float] | np.ndarray | None = None, *,
                 predict: Predict | None = None, textface: str = "", model_note: str = "",
-                size: tuple[int, int] = (480, 420), bake: bool = False) -> FaceWidget:
+                size: tuple[int, int] = (380, 380), bake: bool = False) -> FaceWidget:
     """A 52-channel viewer of ``head`` starting at ``weights``.
 
     ``predict(text) -> (52 weights, 8 emotion scores)`` answers the text box in a live kernel;
@@ -212,8 +212,8 @@ def face_widget(head: Any, weights: Sequence[float] | np.ndarray | None = None, 
     return FaceWidget(
         predict=predict, names=list(BLENDSHAPES), groups=blendshape_groups(),
         weights=[float(x) for x in w],
-        presets={e: [round(float(x), 4) for x in row]
-                 for e, row in zip(EMOTIONS, presets, strict=True)},
+        presets=[[e, [round(float(x), 4) for x in row]]
+                 for e, row in zip(EMOTIONS, presets, strict=True)],
         mesh=encode_head(head, bake=w if bake else None),
         curve=None if curve is None or bake else [float(x) for x in curve],
         camera=camera_for(head), size=list(size), credit=str(head.credit),

@@ -193,7 +193,7 @@ function render({ model, el: host }) {
   // presets, reset, snapshot
   const bar = el("div", { class: "emo3d-buttons" });
   const presets = model.get("presets");
-  for (const [name, w] of Object.entries(presets)) {
+  for (const [name, w] of presets) {
     const b = el("button", { text: name, "data-preset": name });
     b.onclick = () => setWeights(w);
     bar.append(b);
