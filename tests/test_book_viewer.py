@@ -323,6 +323,6 @@ def test_presets_orbit_reset_and_png_snapshot(site, chromium) -> None:
     with page.expect_download() as info:
         page.locator('button[data-action="snapshot"]').click()
     png = Image.open(info.value.path())
-    assert png.format == "PNG" and png.size == (380, 380)
+    assert png.format == "PNG" and png.size == (360, 360)
     assert not external and not errors, (external, errors)
     page.close()

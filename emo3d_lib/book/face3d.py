@@ -35,19 +35,19 @@ ESM_FILE = Path(__file__).with_name("static") / "face3d.js"
 #: (1e-4 x face height is about 1/30 of a pixel at the viewer's framing)
 MOVE_SHARE = 1e-4
 _CSS = """
-.emo3d-face { display: flex; flex-wrap: wrap; gap: 12px; font: 12px sans-serif; }
+.emo3d-face { display: flex; flex-wrap: wrap; gap: 10px; font: 12px sans-serif; }
 .emo3d-stage { position: relative; }
 .emo3d-canvas { display: block; border: 1px solid #ddd; cursor: grab; touch-action: none; }
 .emo3d-status { position: absolute; top: 8px; left: 8px; color: #555; }
-.emo3d-credit { max-width: 380px; color: #555; font-size: 11px; margin-top: 2px; }
-.emo3d-side { width: 250px; }
+.emo3d-credit { max-width: 360px; color: #555; font-size: 11px; margin-top: 2px; }
+.emo3d-side { width: 240px; }
 .emo3d-buttons { display: flex; flex-wrap: wrap; gap: 3px; margin-bottom: 6px; }
 .emo3d-buttons button, .emo3d-text button { font-size: 11px; padding: 1px 5px; }
 .emo3d-panel { max-height: 330px; overflow-y: auto; }
 .emo3d-panel summary { font-weight: bold; cursor: pointer; margin-top: 4px; }
-.emo3d-panel label { display: grid; grid-template-columns: 122px 1fr 30px; align-items: center; }
+.emo3d-panel label { display: grid; grid-template-columns: 118px 1fr 30px; align-items: center; }
 .emo3d-panel input[type=range] { width: 100%; margin: 0; }
-.emo3d-text { flex-basis: 100%; max-width: 650px; }
+.emo3d-text { flex-basis: 100%; max-width: 610px; }
 .emo3d-row { display: flex; gap: 6px; }
 .emo3d-input { flex: 1; font-size: 13px; padding: 2px 4px; }
 .emo3d-note { color: #555; margin: 3px 0 6px; font-size: 11px; }
@@ -199,7 +199,7 @@ class FaceWidget(anywidget.AnyWidget):
 
 def face_widget(head: Any, weights: Sequence[float] | np.ndarray | None = None, *,
                 predict: Predict | None = None, textface: str = "", model_note: str = "",
-                size: tuple[int, int] = (380, 380), bake: bool = False) -> FaceWidget:
+                size: tuple[int, int] = (360, 360), bake: bool = False) -> FaceWidget:
     """A 52-channel viewer of ``head`` starting at ``weights``.
 
     ``predict(text) -> (52 weights, 8 emotion scores)`` answers the text box in a live kernel;
