@@ -147,6 +147,10 @@ def open_widget_page(context: Any, site: tuple[Path, str], name: str,
 
 
 def canvas_pixels(page: Any) -> np.ndarray:
-    """The viewer canvas as pixels (after a moment for the last draw)."""
+    """The viewer canvas's own pixels (its drawing buffer, so the size never depends on where
+    the page lays it out), after a moment for the last draw."""
+    import base64
+
     page.wait_for_timeout(200)
-    return png_pixels(page.locator("canvas.emo3d-canvas").screenshot())
+    url = page.evaluate("document.querySelector('canvas.emo3d-canvas').toDataURL('image/png')")
+    return png_pixels(base64.b64decode(url.split(",", 1)[1]))

@@ -24,6 +24,7 @@ from emo3d_lib.book import pipeline
 from tests.browser_support import (
     ARTIFACTS,
     LocalServer,
+    canvas_pixels,
     chromium_context,
     png_pixels,
     record_errors,
@@ -238,3 +239,36 @@ def test_text_box_changes_the_face_and_the_emotion_bars(smoke_book, browser) -> 
     assert bars.all_inner_texts() != bars_before
     assert not external and not failed, (external, failed)
     page.close()
+
+
+@pytest.mark.browser
+def test_52_sliders_in_the_built_page_render_like_a_baked_reference(smoke_book, browser) -> None:
+    """All 52 sliders of the chapter-4 viewer set to known values: the canvas equals the same
+    face morphed on the CPU and drawn with no morph targets (a page written beside the book)."""
+    from emo3d_lib.book.face3d import face_widget, widget_page
+    from emo3d_lib.face.head import load_head
+    from emo3d_lib.schema import BLENDSHAPES
+
+    page, external, failed = viewer_page(smoke_book, browser)
+    credit = page.locator(".emo3d-credit").inner_text()
+    head = next(h for h in (load_head(), load_head("builtin")) if h.credit in credit)
+    weights = np.round(np.random.default_rng(1).uniform(0.0, 0.6, len(BLENDSHAPES)), 2)
+    for name, value in zip(BLENDSHAPES, weights, strict=True):
+        page.locator(f'input[type=range][data-blendshape="{name}"]').fill(f"{value:.2f}")
+    live = canvas_pixels(page)
+    page.close()
+
+    reference = smoke_book[0] / "_static" / "emo3d-test" / "baked.html"
+    reference.parent.mkdir(exist_ok=True)
+    reference.write_text(widget_page([face_widget(head, weights, bake=True)], "../"), "utf-8")
+    context, base = browser
+    ref_page, ref_external, ref_failed = open_page(
+        context, base + "_static/emo3d-test/baked.html", base)
+    ref_page.wait_for_selector("canvas[data-ready='1']", state="attached", timeout=60_000)
+    ref = canvas_pixels(ref_page)
+    ref_page.close()
+    diff = np.abs(live - ref).max(axis=2)
+    print(f"built page, 52 sliders vs baked reference: mean |diff| {diff.mean():.3f}, "
+          f"pixels > 16: {(diff > 16).mean():.4%}")
+    assert diff.mean() < 0.5 and (diff > 16).mean() < 0.002
+    assert not external + ref_external and not failed + ref_failed
