@@ -3,12 +3,12 @@
 pythreejs bundles three.js r97, which blends at most 8 morph targets; this widget's browser code
 (``static/face3d.js``) uses the vendored three.js r187, which blends all 52 through a morph
 texture. The head travels compactly in the widget state (so in the static page): rest positions
-float32, normals and uv float16, and per blendshape only the vertices it moves (index + float16
-delta; uint16 indices below 65,536 vertices): a 26,719-vertex scan head (ICT) takes 3.7 MB,
-against 22 MB for dense float32 targets in base64. The same widget works in a live kernel
-(three.js comes over the widget's message channel, the text box asks the kernel's model) and in
-the static book (three.js, onnxruntime-web and the exported text model are the book's static
-files: see ``textface``).
+float32, normals and uv float16, and per blendshape only the vertices it moves or turns (index +
+float16 position and normal deltas; uint16 indices below 65,536 vertices): a 26,719-vertex scan
+head (ICT) takes 5.0 MB, against 44 MB for dense float32 targets in base64. The same widget
+works in a live kernel (three.js comes over the widget's message channel, the text box asks the
+kernel's model) and in the static book (three.js, onnxruntime-web and the exported text model
+are the book's static files: see ``textface``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ ESM_FILE = Path(__file__).with_name("static") / "face3d.js"
 #: a blendshape "moves" a vertex when its delta exceeds this share of the face height
 #: (1e-4 x face height is about 1/30 of a pixel at the viewer's framing)
 MOVE_SHARE = 1e-4
+#: a blendshape turns a vertex normal when the unit normal changes by more than this (~1 deg)
+NORMAL_EPS = 0.02
 _CSS = """
 .emo3d-face { display: flex; flex-wrap: wrap; gap: 10px; font: 12px sans-serif; }
 .emo3d-stage { position: relative; }
@@ -77,13 +79,36 @@ def _texture_png(texture: np.ndarray, max_size: int) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _sparse(deltas: np.ndarray, eps: float, index_type: type) -> dict[str, Any]:
+    """Per target, the vertices whose delta exceeds ``eps``: counts, indices, float16 deltas."""
+    moved = [np.flatnonzero(np.abs(d).max(axis=1) > eps) for d in deltas]
+    return {"counts": [int(len(m)) for m in moved],
+            "index": _b64(np.concatenate(moved).astype(index_type)),
+            "delta": _b64(np.concatenate([d[m] for d, m in zip(deltas, moved, strict=True)])
+                          .astype(np.float16))}
+
+
+def _dense(sparse: dict[str, Any], n: int, index_type: type) -> np.ndarray:
+    """(52, n, 3) float32 deltas back from :func:`_sparse` (what the browser rebuilds)."""
+    index = np.frombuffer(base64.b64decode(sparse["index"]), index_type)
+    delta = np.frombuffer(base64.b64decode(sparse["delta"]), np.float16).reshape(-1, 3)
+    out = np.zeros((len(sparse["counts"]), n, 3), np.float32)
+    start = 0
+    for k, count in enumerate(sparse["counts"]):
+        out[k, index[start:start + count]] = delta[start:start + count]
+        start += count
+    return out
+
+
 def encode_head(head: Any, texture_size: int = 512,
                 bake: np.ndarray | None = None) -> list[dict[str, Any]]:
     """The parts of ``head`` as the widget's compact JSON.
 
-    ``bake`` (52 weights) puts that face into the rest positions and drops the morph targets:
-    the reference a test compares the browser's morphing against (normals stay the rest pose's,
-    as in the morphing path).
+    Each blendshape carries position deltas and normal deltas (the normal of the fully morphed
+    mesh minus the rest normal), so shading follows the deformation as the renderer's does.
+    ``bake`` (52 weights) puts that face into the rest positions and normals (blended from the
+    same stored deltas) and drops the morph targets: the reference a test compares the
+    browser's morphing against.
     """
     eps = MOVE_SHARE * float(getattr(head, "face_height", 1.0) or 1.0)
     influences = None if bake is None else head.effective_weights(check_weights(bake))
@@ -92,11 +117,8 @@ def encode_head(head: Any, texture_size: int = 512,
         vertices = np.asarray(part.vertices, np.float32)
         faces = np.asarray(part.faces)
         index_type = np.uint16 if len(vertices) < 65536 else np.uint32  # face + morph indices
-        out: dict[str, Any] = {
-            "name": part.name,
-            "normals": _b64(vertex_normals(vertices, faces).astype(np.float16)),
-            "faces": _b64(faces.astype(index_type)),
-        }
+        normals = vertex_normals(vertices, faces).astype(np.float16).astype(np.float32)
+        out: dict[str, Any] = {"name": part.name, "faces": _b64(faces.astype(index_type))}
         if part.texture is not None and part.uv is not None:
             out["uv"] = _b64(np.asarray(part.uv, np.float16))
             out["texture"] = _texture_png(part.texture, texture_size)
@@ -104,18 +126,18 @@ def encode_head(head: Any, texture_size: int = 512,
             colors = np.asarray(part.colors, np.float32)
             colors = colors / 255.0 if colors.max() > 1 else colors
             out["colors"] = _b64(np.round(np.clip(colors, 0, 1) * 255).astype(np.uint8))
-        targets = part.morph_targets
-        if targets is not None and influences is not None:
-            vertices = part.morphed(influences).astype(np.float32)
-        elif targets is not None:
-            targets = np.asarray(targets, np.float32)
-            moved = [np.flatnonzero(np.abs(t).max(axis=1) > eps) for t in targets]
-            out["morph"] = {
-                "counts": [int(len(m)) for m in moved],
-                "index": _b64(np.concatenate(moved).astype(index_type)),
-                "delta": _b64(np.concatenate([t[m] for t, m in zip(targets, moved, strict=True)])
-                              .astype(np.float16)),
-            }
+        if part.morph_targets is not None:
+            targets = np.asarray(part.morph_targets, np.float32)
+            turned = np.stack([vertex_normals(vertices + t, faces) for t in targets]) - normals
+            morph = {"position": _sparse(targets, eps, index_type),
+                     "normal": _sparse(turned, NORMAL_EPS, index_type)}
+            if influences is None:
+                out["morph"] = morph
+            else:
+                vertices = part.morphed(influences).astype(np.float32)
+                normals = normals + np.tensordot(
+                    influences, _dense(morph["normal"], len(vertices), index_type), axes=(0, 0))
+        out["normals"] = _b64(normals.astype(np.float16))
         out["vertices"] = _b64(vertices)
         parts.append(out)
     if bake is None and not any("morph" in p for p in parts):

@@ -49,6 +49,24 @@ async function loadThree(model, base) {
   return import(blob(reply.module.split("'./three.core.js'").join(JSON.stringify(core))));
 }
 
+/** Sparse float16 deltas (per target: count, vertex indices, xyz) -> dense BufferAttributes. */
+function denseTargets(THREE, sparse, n) {
+  const raw = bytes(sparse.index).buffer;
+  const index = n < 65536 ? new Uint16Array(raw) : new Uint32Array(raw);
+  const delta = half(sparse.delta);
+  const targets = [];
+  let at = 0;
+  for (const count of sparse.counts) {
+    const t = new Float32Array(n * 3);
+    for (let k = 0; k < count; k++, at++) {
+      const v = index[at] * 3;
+      t[v] = delta[at * 3]; t[v + 1] = delta[at * 3 + 1]; t[v + 2] = delta[at * 3 + 2];
+    }
+    targets.push(new THREE.BufferAttribute(t, 3));
+  }
+  return targets;
+}
+
 const srgbToLinear = (c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
 
 function buildPart(THREE, p) {
@@ -77,21 +95,9 @@ function buildPart(THREE, p) {
   } else {
     mat.color = new THREE.Color(p.color || "#e0ac8f");
   }
-  if (p.morph) {  // sparse float16 deltas per blendshape -> 52 dense relative targets
-    const raw = bytes(p.morph.index).buffer;
-    const index = n < 65536 ? new Uint16Array(raw) : new Uint32Array(raw);
-    const delta = half(p.morph.delta);
-    const targets = [];
-    let at = 0;
-    for (const count of p.morph.counts) {
-      const t = new Float32Array(n * 3);
-      for (let k = 0; k < count; k++, at++) {
-        const v = index[at] * 3;
-        t[v] = delta[at * 3]; t[v + 1] = delta[at * 3 + 1]; t[v + 2] = delta[at * 3 + 2];
-      }
-      targets.push(new THREE.BufferAttribute(t, 3));
-    }
-    g.morphAttributes.position = targets;
+  if (p.morph) {  // 52 relative targets: position and normal deltas, sparse in the page
+    g.morphAttributes.position = denseTargets(THREE, p.morph.position, n);
+    g.morphAttributes.normal = denseTargets(THREE, p.morph.normal, n);
     g.morphTargetsRelative = true;
   }
   const mesh = new THREE.Mesh(g, new THREE.MeshStandardMaterial(mat));
