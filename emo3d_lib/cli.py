@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "emo3d_lib.metric.cli",    # evaluate
     "emo3d_lib.fei.cli",       # train-fei, judge
     "emo3d_lib.book.cli",      # book
+    "emo3d_lib.book.export_cli",  # export
 )
 
 

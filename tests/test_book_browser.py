@@ -8,12 +8,9 @@ unchanged notebooks). Headless Debian Chromium, driven by Playwright, opens ever
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -26,6 +23,8 @@ from emo3d_lib import paths
 from emo3d_lib.book import pipeline
 from tests.browser_support import (
     ARTIFACTS,
+    LocalServer,
+    canvas_pixels,
     chromium_context,
     png_pixels,
     record_errors,
@@ -137,30 +136,10 @@ def test_no_page_references_an_external_script_style_or_font(smoke_book) -> None
     assert re.search(r'src="[./]*_static/widgets/html-manager/embed-amd\.js(\?[^"]*)?"', text)
 
 
-class _Server:
-    """``http.server`` on 127.0.0.1, a free port, in a thread; stopped by ``close``."""
-
-    def __init__(self, directory: Path) -> None:
-        class Quiet(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-        handler = functools.partial(Quiet, directory=str(directory))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
 @pytest.fixture(scope="module")
 def browser(smoke_book) -> Iterator[tuple[object, str]]:
     require_chromium()
-    server = _Server(smoke_book[0])
+    server = LocalServer(smoke_book[0])
     try:
         with chromium_context() as context:
             yield context, server.base
@@ -200,32 +179,36 @@ def test_every_page_loads_offline_with_no_failed_request(smoke_book, browser) ->
     assert not problems, problems
 
 
-@pytest.mark.browser
-def test_viewer_canvas_is_drawn_and_a_slider_moves_the_face(smoke_book, browser) -> None:
+def viewer_page(smoke_book, browser):
+    """The chapter-4 page opened, its 52-channel viewer drawn; (page, external, failed)."""
     html = smoke_book[0]
     context, base = browser
     page_path = next(p for p in built_pages(html) if p.stem.startswith("04_"))
     page, external, failed = open_page(context, base + page_path.relative_to(html).as_posix(),
                                        base)
-    canvas = page.locator("canvas").first
-    canvas.wait_for(state="visible", timeout=60_000)
-    canvas.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
-    before_png = canvas.screenshot()
+    page.wait_for_selector("canvas[data-ready='1']", state="attached", timeout=60_000)
+    page.locator("canvas.emo3d-canvas").scroll_into_view_if_needed()
+    page.evaluate("document.querySelectorAll('.emo3d-panel details').forEach(d => d.open = true)")
+    return page, external, failed
+
+
+@pytest.mark.browser
+def test_viewer_canvas_is_drawn_and_a_slider_moves_the_face(smoke_book, browser) -> None:
+    page, external, failed = viewer_page(smoke_book, browser)
+    before_png = page.locator("canvas.emo3d-canvas").screenshot()
     before = png_pixels(before_png)
     background = before[2, 2]
     drawn = (np.abs(before - background).sum(axis=2) > 40).mean()
     assert drawn > 0.05, f"canvas looks blank: {drawn:.3f} of pixels differ from the corner"
+    assert "head:" in page.locator(".emo3d-credit").inner_text()  # the head is credited
 
     sliders = page.locator("input[type=range][data-blendshape]")
     assert sliders.count() == 52
     jaw = page.locator('input[type=range][data-blendshape="jawOpen"]')
-    jaw.scroll_into_view_if_needed()
     new_value = "1" if float(jaw.input_value()) < 0.5 else "0"
     jaw.fill(new_value)
-    canvas.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
-    after_png = canvas.screenshot()
+    page.wait_for_timeout(500)
+    after_png = page.locator("canvas.emo3d-canvas").screenshot()
     after = png_pixels(after_png)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "viewer_before.png").write_bytes(before_png)
@@ -234,3 +217,58 @@ def test_viewer_canvas_is_drawn_and_a_slider_moves_the_face(smoke_book, browser)
     assert changed > 200, f"moving jawOpen to {new_value} changed only {changed} pixels"
     assert not external and not failed, (external, failed)
     page.close()
+
+
+@pytest.mark.browser
+def test_text_box_changes_the_face_and_the_emotion_bars(smoke_book, browser) -> None:
+    """In the built page, no kernel: the exported model runs in onnxruntime-web."""
+    page, external, failed = viewer_page(smoke_book, browser)
+    if page.locator("input.emo3d-input").is_disabled():
+        note = page.locator(".emo3d-note").inner_text()
+        page.close()
+        pytest.fail(f"the text box has no model in the built page: {note}")
+    bars = page.locator(".emo3d-bar output")
+    bars_before = bars.all_inner_texts()
+    before = png_pixels(page.locator("canvas.emo3d-canvas").screenshot())
+    page.locator("input.emo3d-input").fill("She is furious, absolutely enraged at them.")
+    page.locator("button[data-action=text]").click()
+    page.wait_for_selector(".emo3d-note[data-state=done]", state="attached", timeout=120_000)
+    page.wait_for_timeout(500)
+    after = png_pixels(page.locator("canvas.emo3d-canvas").screenshot())
+    assert int((np.abs(after - before).max(axis=2) > 16).sum()) > 100
+    assert bars.all_inner_texts() != bars_before
+    assert not external and not failed, (external, failed)
+    page.close()
+
+
+@pytest.mark.browser
+def test_52_sliders_in_the_built_page_render_like_a_baked_reference(smoke_book, browser) -> None:
+    """All 52 sliders of the chapter-4 viewer set to known values: the canvas equals the same
+    face morphed on the CPU and drawn with no morph targets (a page written beside the book)."""
+    from emo3d_lib.book.face3d import face_widget, widget_page
+    from emo3d_lib.face.head import load_head
+    from emo3d_lib.schema import BLENDSHAPES
+
+    page, external, failed = viewer_page(smoke_book, browser)
+    credit = page.locator(".emo3d-credit").inner_text()
+    head = next(h for h in (load_head(), load_head("builtin")) if h.credit in credit)
+    weights = np.round(np.random.default_rng(1).uniform(0.0, 0.6, len(BLENDSHAPES)), 2)
+    for name, value in zip(BLENDSHAPES, weights, strict=True):
+        page.locator(f'input[type=range][data-blendshape="{name}"]').fill(f"{value:.2f}")
+    live = canvas_pixels(page)
+    page.close()
+
+    reference = smoke_book[0] / "_static" / "emo3d-test" / "baked.html"
+    reference.parent.mkdir(exist_ok=True)
+    reference.write_text(widget_page([face_widget(head, weights, bake=True)], "../"), "utf-8")
+    context, base = browser
+    ref_page, ref_external, ref_failed = open_page(
+        context, base + "_static/emo3d-test/baked.html", base)
+    ref_page.wait_for_selector("canvas[data-ready='1']", state="attached", timeout=60_000)
+    ref = canvas_pixels(ref_page)
+    ref_page.close()
+    diff = np.abs(live - ref).max(axis=2)
+    print(f"built page, 52 sliders vs baked reference: mean |diff| {diff.mean():.3f}, "
+          f"pixels > 16: {(diff > 16).mean():.4%}")
+    assert diff.mean() < 0.5 and (diff > 16).mean() < 0.002
+    assert not external + ref_external and not failed + ref_failed

@@ -44,10 +44,14 @@ from tests.browser_support import (
 #: The status bar's kernel item once a real kernel is connected and idle (not "No Kernel | Idle",
 #: not "... | Initializing/Connecting/Unknown/Busy").
 KERNEL_IDLE = re.compile(r"^(?!No Kernel).+ \| Idle$")
+#: The chapter-4 viewer (notebook 04) with the kernel's model answering its text box.
 CELL = """import numpy as np
-from emo3d_lib.book.viewer import face_viewer
+from emo3d_lib.book.face3d import face_widget
+from emo3d_lib.book.textface import kernel_predict
 from emo3d_lib.face.head import load_head
-face_viewer(np.zeros(52, np.float32), load_head("builtin"))"""
+from emo3d_lib.models import load_predictor
+face_widget(load_head(), np.zeros(52, np.float32),
+            predict=kernel_predict(load_predictor({checkpoint!r}, "cpu")))"""
 
 
 def _free_port() -> int:
@@ -57,10 +61,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab_url() -> Iterator[str]:
+def lab_url(tiny_lm_checkpoint: Path) -> Iterator[str]:
     require_chromium()
     root = Path(tempfile.mkdtemp(prefix="emo3d-lab-"))
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)])
+    cell = CELL.format(checkpoint=str(tiny_lm_checkpoint))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, root / "live.ipynb")
@@ -158,6 +163,17 @@ def test_viewer_runs_live_in_jupyterlab(lab_url: str) -> None:
             (ARTIFACTS / "lab_viewer_after_jawOpen.png").write_bytes(after_png)
             changed = _changed(after, before)
             assert changed > 200, f"moving jawOpen changed only {changed} pixels"
+
+            # the text box, answered by the kernel's model: the face and the bars follow
+            bars = page.locator(".jp-OutputArea .emo3d-bar output")
+            bars_before = bars.all_inner_texts()
+            page.locator(".jp-OutputArea input.emo3d-input").fill("She is absolutely furious.")
+            page.locator(".jp-OutputArea button[data-action=text]").click()
+            page.locator(".jp-OutputArea .emo3d-note[data-state=done]").wait_for(
+                state="attached", timeout=120_000)
+            _, typed = _shot_until(canvas, lambda px, _: _changed(px, after) > 200)
+            assert _changed(typed, after) > 200, "the typed description did not move the face"
+            assert bars.all_inner_texts() != bars_before
         except BaseException:
             with contextlib.suppress(Exception):
                 page.screenshot(path=str(ARTIFACTS / "lab_failure.png"))

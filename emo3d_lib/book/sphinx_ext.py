@@ -14,9 +14,15 @@ sphinx-thebe's loader when the book turns thebe off (it would fetch thebe from u
 
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 from emo3d_lib.book import vendor_js
+
+#: a page's reference to an exported text model (``textface.export_text_model``)
+_TEXTFACE_REF = re.compile(r"textface/([0-9a-f]{16})/")
 
 
 def add_vendored_static(app: Any, config: Any) -> None:
@@ -53,7 +59,21 @@ def tidy_scripts(app: Any, pagename: str, templatename: str, context: dict[str, 
     context["script_files"] = kept
 
 
+def drop_unused_text_models(app: Any, exception: Exception | None) -> None:
+    """Ship only the text models the pages use: the vendored folder keeps every export made
+    (other books, older checkpoints: ~90 MB each), the built book needs only its own."""
+    folder = Path(app.outdir) / "_static" / "textface"
+    if exception is not None or not folder.is_dir():
+        return
+    used = {m for page in Path(app.outdir).rglob("*.html")
+            for m in _TEXTFACE_REF.findall(page.read_text(encoding="utf-8", errors="ignore"))}
+    for export in folder.iterdir():
+        if export.name not in used:
+            shutil.rmtree(export, ignore_errors=True)
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", add_vendored_static)
     app.connect("html-page-context", tidy_scripts)
+    app.connect("build-finished", drop_unused_text_models)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

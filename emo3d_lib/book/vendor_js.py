@@ -26,6 +26,9 @@ from emo3d_lib.paths import REPO_ROOT
 #: Where the vendored files live; ``sphinx_ext`` adds this folder to ``html_static_path``.
 VENDOR_DIR = REPO_ROOT / "vendor" / "book"
 STAMP_NAME = ".vendor-stamp.json"
+#: folders of build-time exports served beside the vendored files (the text model of
+#: ``textface``): kept when the vendored files are replaced
+PRESERVED = ("textface",)
 #: The widget config script (``require.config`` paths), tracked in the package.
 CONFIG_JS = Path(__file__).with_name("static") / "widgets-config.js"
 
@@ -49,6 +52,29 @@ PACKAGES: tuple[Package, ...] = (
     ),
     Package("jupyter-threejs@2.4.1", (("dist/index.js", "widgets/jupyter-threejs/index.js"),)),
     Package("anywidget@0.11.0", (("dist/index.js", "widgets/anywidget/index.js"),)),
+    # a current three.js for the 52-channel viewer (face3d.js): r97 in pythreejs blends only 8
+    # morph targets; r1xx blends all of them through a morph texture. Plus GLTFLoader (tests
+    # import exported .glb files with it) and its one helper.
+    Package(
+        "three@0.187.0",
+        (
+            ("build/three.core.js", "three/three.core.js"),
+            ("build/three.module.js", "three/three.module.js"),
+            ("examples/jsm/loaders/GLTFLoader.js", "three/addons/GLTFLoader.js"),
+            ("examples/jsm/utils/BufferGeometryUtils.js", "three/utils/BufferGeometryUtils.js"),
+            ("examples/jsm/utils/SkeletonUtils.js", "three/utils/SkeletonUtils.js"),
+            ("LICENSE", "three/LICENSE"),
+        ),
+    ),
+    # text -> face in the static page: the wasm (CPU) build of onnxruntime-web only
+    Package(
+        "onnxruntime-web@1.30.0",
+        (
+            ("dist/ort.wasm.min.mjs", "ort/ort.wasm.min.mjs"),
+            ("dist/ort-wasm-simd-threaded.mjs", "ort/ort-wasm-simd-threaded.mjs"),
+            ("dist/ort-wasm-simd-threaded.wasm", "ort/ort-wasm-simd-threaded.wasm"),
+        ),
+    ),
     Package(
         "mathjax@3.2.2",
         (
@@ -71,20 +97,35 @@ REQUIRED_FILES: tuple[str, ...] = (
     "widgets/html-manager/embed-amd.js",
     "widgets/jupyter-threejs/index.js",
     "widgets/anywidget/index.js",
+    "three/three.core.js",
+    "three/three.module.js",
+    "ort/ort.wasm.min.mjs",
+    "ort/ort-wasm-simd-threaded.wasm",
     "mathjax/tex-mml-chtml.js",
     "mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
 )
 _SKIP_SUFFIXES = (".map", ".ts")
 
 
-def _spec_digest() -> str:
+#: Node tools the tests run (never served by the book): the Khronos glTF validator.
+TOOLS_DIR = REPO_ROOT / "vendor" / "tools"
+TOOL_PACKAGES: tuple[Package, ...] = (
+    Package("gltf-validator@2.0.0-dev.3.10",
+            tuple((f, f"gltf-validator/{f}") for f in ("index.js", "gltf_validator.dart.js",
+                                                       "package.json", "LICENSE"))),
+)
+TOOL_FILES: tuple[str, ...] = ("gltf-validator/index.js", "gltf-validator/gltf_validator.dart.js")
+
+
+def _spec_digest(packages: tuple[Package, ...] = PACKAGES, extra: bytes | None = None) -> str:
     """Hash of what we vendor (package list + config script): a change re-vendors."""
-    payload = json.dumps([[p.spec, list(p.members), list(p.exclude)] for p in PACKAGES]).encode()
-    payload += CONFIG_JS.read_bytes()
+    payload = json.dumps([[p.spec, list(p.members), list(p.exclude)] for p in packages]).encode()
+    payload += CONFIG_JS.read_bytes() if extra is None else extra
     return hashlib.sha256(payload).hexdigest()[:16]
 
 
-def is_vendored(dest: Path = VENDOR_DIR) -> bool:
+def is_vendored(dest: Path = VENDOR_DIR, packages: tuple[Package, ...] = PACKAGES,
+                required: tuple[str, ...] = REQUIRED_FILES, extra: bytes | None = None) -> bool:
     stamp = dest / STAMP_NAME
     if not stamp.is_file():
         return False
@@ -92,7 +133,8 @@ def is_vendored(dest: Path = VENDOR_DIR) -> bool:
         recorded = json.loads(stamp.read_text())["digest"]
     except (ValueError, KeyError):
         return False
-    return recorded == _spec_digest() and all((dest / f).is_file() for f in REQUIRED_FILES)
+    return (recorded == _spec_digest(packages, extra)
+            and all((dest / f).is_file() for f in required))
 
 
 def _npm_pack(specs: list[str], workdir: Path) -> list[Path]:
@@ -130,28 +172,46 @@ def _extract(tarball: Path, package: Package, dest: Path) -> int:
     return copied
 
 
+def _vendor(dest: Path, packages: tuple[Package, ...], required: tuple[str, ...],
+            extra: dict[str, bytes]) -> Path:
+    """npm pack ``packages`` and copy their members (plus ``extra`` files) into ``dest``."""
+    digest_extra = b"".join(extra.values())
+    with tempfile.TemporaryDirectory(prefix="emo3d-npm-") as tmp:
+        tarballs = _npm_pack([p.spec for p in packages], Path(tmp))
+        if len(tarballs) != len(packages):
+            raise Emo3DError(f"npm pack gave {len(tarballs)} tarballs for {len(packages)} specs")
+        staging = dest.with_name(dest.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        for package, tarball in zip(packages, tarballs, strict=True):
+            if _extract(tarball, package, staging) == 0:
+                raise Emo3DError(f"nothing copied from {package.spec} ({tarball.name})")
+    for rel, data in extra.items():
+        atomic.write_bytes(staging / rel, data)
+    atomic.write_json(staging / STAMP_NAME, {"digest": _spec_digest(packages, digest_extra),
+                                             "packages": [p.spec for p in packages]})
+    for name in PRESERVED:
+        if (dest / name).is_dir():
+            (dest / name).rename(staging / name)
+    shutil.rmtree(dest, ignore_errors=True)
+    staging.rename(dest)
+    missing = [f for f in required if not (dest / f).is_file()]
+    if missing:
+        raise Emo3DError(f"vendoring incomplete, missing: {', '.join(missing)}")
+    return dest
+
+
 def vendor(dest: Path = VENDOR_DIR, force: bool = False) -> Path:
     """Make ``dest`` hold every file the book's pages load; returns ``dest``."""
     if not force and is_vendored(dest):
         return dest
-    with tempfile.TemporaryDirectory(prefix="emo3d-npm-") as tmp:
-        tarballs = _npm_pack([p.spec for p in PACKAGES], Path(tmp))
-        if len(tarballs) != len(PACKAGES):
-            raise Emo3DError(f"npm pack gave {len(tarballs)} tarballs for {len(PACKAGES)} specs")
-        staging = dest.with_name(dest.name + ".partial")
-        shutil.rmtree(staging, ignore_errors=True)
-        for package, tarball in zip(PACKAGES, tarballs, strict=True):
-            if _extract(tarball, package, staging) == 0:
-                raise Emo3DError(f"nothing copied from {package.spec} ({tarball.name})")
-    atomic.write_bytes(staging / "widgets" / "config.js", CONFIG_JS.read_bytes())
-    atomic.write_json(staging / STAMP_NAME, {"digest": _spec_digest(),
-                                             "packages": [p.spec for p in PACKAGES]})
-    shutil.rmtree(dest, ignore_errors=True)
-    staging.rename(dest)
-    missing = [f for f in REQUIRED_FILES if not (dest / f).is_file()]
-    if missing:
-        raise Emo3DError(f"vendoring incomplete, missing: {', '.join(missing)}")
-    return dest
+    return _vendor(dest, PACKAGES, REQUIRED_FILES, {"widgets/config.js": CONFIG_JS.read_bytes()})
+
+
+def vendor_tools(dest: Path = TOOLS_DIR) -> Path:
+    """Make ``dest`` hold the node tools the tests run (``gltf-validator``); returns ``dest``."""
+    if is_vendored(dest, TOOL_PACKAGES, TOOL_FILES, b""):
+        return dest
+    return _vendor(dest, TOOL_PACKAGES, TOOL_FILES, {})
 
 
 def main() -> int:

@@ -1,12 +1,13 @@
 """A 3D face a reader can turn and deform: pythreejs head + 52 blendshape sliders.
 
-Each part of a ``Head`` (``emo3d_lib.face.head``: skin, eyes, teeth...) becomes a pythreejs mesh
-whose morph targets are the 52 blendshapes in ``schema.BLENDSHAPES`` order. A small anywidget
-(``BlendshapePanel``) draws the 52 sliders, grouped like FACS regions, and holds a ``weights``
-list that is ``jsdlink``-ed to every mesh's ``morphTargetInfluences``: the link lives in the
-browser, so the sliders move the face in a live kernel *and* in the static book (widget state is
-embedded in the page, JS vendored by ``vendor_js``). Note three.js r97 (bundled with pythreejs)
-blends at most 8 morph targets at once: the 8 largest weights win.
+The book's viewer is now ``face3d`` (a current three.js in an anywidget, all 52 channels at
+once); this module keeps what serves elsewhere: the slider groups, weight checks, the
+offscreen images (``render_faces``, ``static_png``) and the pythreejs viewer for code that
+wants a pythreejs scene. Each part of a ``Head`` becomes a pythreejs mesh whose morph targets
+are the 52 blendshapes in ``schema.BLENDSHAPES`` order; ``BlendshapePanel`` draws the sliders
+and its ``weights`` list is ``jsdlink``-ed to every mesh's ``morphTargetInfluences``. Note
+three.js r97 (bundled with pythreejs) blends at most 8 morph targets at once: the 8 largest
+weights win, so this viewer misrepresents faces with more active channels.
 """
 
 from __future__ import annotations
