@@ -46,7 +46,7 @@ from tests.browser_support import (
 KERNEL_IDLE = re.compile(r"^(?!No Kernel).+ \| Idle$")
 CELL = """import numpy as np
 from emo3d_lib.book.viewer import face_viewer
-from emo3d_lib.face.head import load_head
+from emo3d_lib.face.heads import load_head
 face_viewer(np.zeros(52, np.float32), load_head("builtin"))"""
 
 

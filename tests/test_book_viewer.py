@@ -112,7 +112,7 @@ def test_vertex_normals_point_out_of_a_flat_grid() -> None:
 def test_builtin_head_viewer_and_static_png() -> None:
     from PIL import Image
 
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
 
     head = load_head("builtin")
     smile = np.zeros(N_BLENDSHAPES, np.float32)

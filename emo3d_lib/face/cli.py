@@ -11,6 +11,7 @@ import numpy as np
 
 from emo3d_lib.cli import int_at_least, positive_float
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.head import DEFAULT_HEAD, HEAD_NAMES
 from emo3d_lib.schema import BLENDSHAPES
 
 
@@ -52,7 +53,7 @@ def _render(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from emo3d_lib import atomic
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
     from emo3d_lib.face.identity import Identity, sample_identity
     from emo3d_lib.face.render import FaceRenderer
 
@@ -145,7 +146,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("render", help="render one blendshape vector (JSON) to an image")
     p.add_argument("--blendshapes", required=True, help="JSON: 52 numbers or {name: weight}")
     p.add_argument("--out", required=True, help="output .png/.jpg")
-    p.add_argument("--head", default="builtin", choices=("builtin", "facecap"))
+    p.add_argument("--head", default=DEFAULT_HEAD, choices=HEAD_NAMES)
     p.add_argument("--head-path", default=None, help="facecap.glb location (else EMO3D_FACECAP)")
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--backend", default="auto", choices=("auto", "egl", "numpy"))
@@ -161,7 +162,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("rig-check", help="rig fidelity: render -> MediaPipe, per-channel r")
     p.add_argument("--samples", type=int, default=300)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--head", default="builtin", choices=("builtin", "facecap"))
+    p.add_argument("--head", default=DEFAULT_HEAD, choices=HEAD_NAMES)
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--vary-identity", action="store_true",
                    help="sampled identities instead of the fixed frontal shot")

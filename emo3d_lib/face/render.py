@@ -14,7 +14,8 @@ import numpy as np
 
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.face import scene
-from emo3d_lib.face.head import Head, check_weights, load_head
+from emo3d_lib.face.head import DEFAULT_HEAD, Head, check_weights
+from emo3d_lib.face.heads import load_head
 from emo3d_lib.face.identity import DEFAULT_SKIN, Identity
 
 BACKENDS = ("auto", "egl", "numpy")
@@ -215,7 +216,7 @@ class FaceRenderer:
     first ``render`` call, in the calling process. ``$EMO3D_RENDER_BACKEND`` overrides "auto".
     """
 
-    def __init__(self, head: Head | str = "builtin", size: int = 256,
+    def __init__(self, head: Head | str = DEFAULT_HEAD, size: int = 256,
                  backend: str = "auto") -> None:
         if backend not in BACKENDS:
             raise Emo3DError(f"backend {backend!r} is not one of {BACKENDS}")
@@ -283,7 +284,7 @@ class FaceRenderer:
                          for wi, ident in zip(w, identities, strict=True)])
 
 
-def render_faces(weights: np.ndarray, head: str | Head = "builtin", size: int = 256,
+def render_faces(weights: np.ndarray, head: str | Head = DEFAULT_HEAD, size: int = 256,
                  identities: list[Identity] | None = None, backend: str = "auto") -> np.ndarray:
     """One-shot convenience: uint8 (N, size, size, 3) images of ``weights`` (N, 52)."""
     return FaceRenderer(head, size=size, backend=backend).render(weights, identities)

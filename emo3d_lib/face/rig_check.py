@@ -16,7 +16,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from emo3d_lib.errors import Emo3DError
-from emo3d_lib.face.head import Head, load_head
+from emo3d_lib.face.head import Head
+from emo3d_lib.face.heads import load_head
 from emo3d_lib.face.identity import Identity, sample_identities
 from emo3d_lib.schema import BLENDSHAPES
 from emo3d_lib.seeding import rng_for

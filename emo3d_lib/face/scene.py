@@ -73,7 +73,7 @@ def posed_parts(head: Head, weights: np.ndarray, ident: Identity
     out = []
     eff = head.effective_weights(weights)
     for part in head.parts:
-        wv = to_world(head, part.morphed(eff), ident).astype(np.float32)
+        wv = to_world(head, part.morphed(eff, ident.identity_coeffs), ident).astype(np.float32)
         out.append((part, wv, vertex_normals(wv, part.faces).astype(np.float32)))
     return out
 
@@ -81,5 +81,5 @@ def posed_parts(head: Head, weights: np.ndarray, ident: Identity
 def landmarks_px(head: Head, weights: np.ndarray, ident: Identity, size: int) -> np.ndarray:
     """(478, 2) pixel coordinates of the head's true FaceLandmarker landmarks."""
     mvp, _ = camera(ident, size)
-    world = to_world(head, head.landmarks(weights), ident)
+    world = to_world(head, head.landmarks(weights, ident.identity_coeffs), ident)
     return project(world, mvp, size)[:, :2]

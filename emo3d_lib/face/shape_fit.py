@@ -24,7 +24,8 @@ from tqdm.auto import tqdm
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.face import landmarks as lm
 from emo3d_lib.face.builtin_head import build_builtin_head, skin_context
-from emo3d_lib.face.head import Head, load_head
+from emo3d_lib.face.head import Head
+from emo3d_lib.face.heads import load_head
 from emo3d_lib.face.rig import RigContext
 from emo3d_lib.face.rig_check import RigCheck, pearson, run_rig_check, sparse_weights
 from emo3d_lib.schema import BLENDSHAPES

@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="Emo3D = sigmoid(mean KL / alpha) (paper: 1)")
     p.add_argument("--boot", type=int_at_least(1), default=1000, help="bootstrap resamples")
     p.add_argument("--batch-size", type=int_at_least(1), default=64)
-    p.add_argument("--head", default="builtin", help="head to render (builtin|facecap)")
+    p.add_argument("--head", default="ict", help="head to render (ict|builtin|facecap)")
     p.add_argument("--size", type=int_at_least(16), default=256, help="render size in px")
     p.add_argument("--text-column", default="text_1", choices=("text_1", "text_2", "text_3"))
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: auto)")
