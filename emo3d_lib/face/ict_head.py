@@ -55,6 +55,9 @@ MULTIPIE68 = (
     2075, 1147, 4269, 3360, 1507, 1542, 1537, 1528, 1518, 1511, 3742, 3751, 3756, 3721, 3725,
     3732, 5708, 5695, 2081, 0, 4275, 6200, 6213, 6346, 6461, 5518, 5957, 5841, 5702, 5711, 5533,
     6216, 6207, 6470, 5517, 5966)
+#: how far (cm) the painted brows sit below the Multi-PIE brow landmarks (on the brows' top
+#: edge); placed so that FaceLandmarker reads the neutral face's brows as at rest
+BROW_DROP = 0.8
 SKIN = np.asarray(DEFAULT_SKIN, np.float32)
 LIP = np.array([0.72, 0.40, 0.38], np.float32)
 BROW = np.array([0.20, 0.14, 0.10], np.float32)
@@ -143,10 +146,11 @@ def _skin_colors(v: np.ndarray, src: np.ndarray) -> np.ndarray:
     col[lips] = LIP
     # eyebrows: a band above each Multi-PIE brow polyline (17-21 right, 22-26 left), tapered
     for brow in (lm68[17:22], lm68[22:27]):
-        inner_first = brow[::-1] if abs(brow[0, 0]) < abs(brow[-1, 0]) else brow
+        inner_first = brow if abs(brow[0, 0]) < abs(brow[-1, 0]) else brow[::-1]
         pts = np.linspace(0, 1, 40)
         t = np.linspace(0, 1, len(brow))
         line = np.stack([np.interp(pts, t, inner_first[:, j]) for j in range(3)], 1)
+        line[:, 1] -= BROW_DROP
         d = np.linalg.norm(v[:, None, :2] - line[None, :, :2], axis=2)
         near = d.argmin(1)
         dist = d[np.arange(len(v)), near]

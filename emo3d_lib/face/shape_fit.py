@@ -233,12 +233,12 @@ def heldout_check(fits: list[ChannelFit], samples: int = 300, seed: int = 0, siz
     the rig with every fit applied, on the same vectors (rig-check's own: never seen by a fit).
     Compare on the first one's live channels."""
     if before is None:
-        before = run_rig_check(samples=samples, seed=seed, size=size, facecap=False,
-                               progress=progress)
+        before = run_rig_check(head="builtin", samples=samples, seed=seed, size=size,
+                               facecap=False, progress=progress)
     elif (before.samples, before.seed) != (samples, seed):
         raise Emo3DError(f"before: a rig-check of {before.samples} vectors, seed {before.seed}; "
                          f"this check uses {samples}, seed {seed}")
-    after = run_rig_check(samples=samples, seed=seed, size=size, facecap=False,
+    after = run_rig_check(head="builtin", samples=samples, seed=seed, size=size, facecap=False,
                           progress=progress, builtin=corrected_head(fits))
     after.dead = before.dead
     return before, after

@@ -1,0 +1,165 @@
+"""Fit the ICT head to MediaPipe: landmark correspondence and per-channel response.
+
+1. ``bind_landmarks``: FaceLandmarker's 478 landmarks, detected on the neutral frontal render,
+   each bound to the visible surface vertex under it (the nearest projected vertex among those
+   at the front of the local depth), iris points 468-477 to the eyeball parts. This gives the
+   head's ``landmark_refs`` and with it the ceiling path of the rig check.
+2. ``calibrate``: per-channel gain on the ICT deltas and response exponent, chosen on the cheap
+   ceiling path (true projected landmarks -> ``face_blendshapes.tflite``), then checked on
+   images with ``emo3d rig-check``. Gains are capped (``MAX_GAIN``): the shapes are scans of real
+   faces at weight 1, so more than that would paint movements no face makes.
+
+Run ``python -m emo3d_lib.face.ict_fit landmarks`` then ``python -m emo3d_lib.face.ict_fit
+calibrate``; both rewrite small JSON files beside this module (with how they were produced).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from emo3d_lib import atomic
+from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face import landmarks as lm
+from emo3d_lib.face import scene
+from emo3d_lib.face.head import Head
+from emo3d_lib.face.ict_head import CALIBRATION_FILE, LANDMARKS_FILE, build_ict_head
+from emo3d_lib.face.identity import Identity
+from emo3d_lib.face.landmarks import N_LANDMARKS
+from emo3d_lib.schema import BLENDSHAPES
+
+BIND_SIZE = 512
+IRIS = range(468, 478)
+OPEN_JAW = 0.35  # jawOpen of the render the inner lip contours are bound on
+CALIBRATION_SEED = 12345  # not rig-check's seed 0: the benchmark stays held out
+MAX_GAIN = 2.0
+GAINS = (0.7, 1.0, 1.3, 1.6, 2.0)
+CURVES = (0.6, 0.8, 1.0)
+
+
+def detected_landmarks(head: Head, weights: np.ndarray, size: int = BIND_SIZE) -> np.ndarray:
+    """(478, 2) pixel positions FaceLandmarker finds on the frontal render of ``weights``."""
+    from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
+    from emo3d_lib.face.render import FaceRenderer
+
+    img = FaceRenderer(head, size=size).render(weights[None])
+    with BlendshapeExtractor() as ex:
+        _, points = ex.extract(img, landmarks=True)
+    if points[0] is None:
+        raise Emo3DError(f"head {head.name!r}: FaceLandmarker found no face on the bind render")
+    return points[0][:, :2] * size
+
+
+def _bind(head: Head, weights: np.ndarray, which: list[int], refs: np.ndarray, size: int,
+          depth_cm: float) -> None:
+    """Bind landmarks ``which`` on the frontal render of ``weights`` (writes into ``refs``)."""
+    target = detected_landmarks(head, weights, size)
+    ident = Identity.default()
+    mvp, _ = scene.camera(ident, size)
+    eff = head.effective_weights(weights)
+    eyes = tuple(i for i, p in enumerate(head.parts) if p.gaze is not None)
+    skin = tuple(i for i, p in enumerate(head.parts) if p.tinted)
+    cand = {}
+    for group in (skin, eyes):
+        pid, vid, pts = [], [], []
+        for pi in group:
+            world = scene.to_world(head, head.parts[pi].morphed(eff), ident)
+            pts.append(np.concatenate([scene.project(world, mvp, size)[:, :2], world[:, 2:]], 1))
+            pid.append(np.full(len(world), pi))
+            vid.append(np.arange(len(world)))
+        cand[group] = (np.concatenate(pid), np.concatenate(vid), np.concatenate(pts))
+    for k in which:
+        pid, vid, pts = cand[eyes if k in IRIS else skin]
+        d = np.linalg.norm(pts[:, :2] - target[k], axis=1)
+        near = d < max(3.0, float(np.sort(d)[8]))
+        front = near & (pts[:, 2] > pts[near, 2].max() - depth_cm)
+        j = np.flatnonzero(front)[d[front].argmin()]
+        refs[k] = (pid[j], vid[j])
+
+
+def bind_landmarks(head: Head, size: int = BIND_SIZE, depth_cm: float = 0.6) -> np.ndarray:
+    """(478, 2) (part index, vertex index) of the visible vertex under each detected landmark.
+
+    Everything is bound on the neutral face except the inner lip contours: with the lips
+    closed the upper and lower inner contour meet, so they are bound on a half-open mouth."""
+    refs = np.zeros((N_LANDMARKS, 2), np.int32)
+    zero = np.zeros(len(BLENDSHAPES), np.float32)
+    _bind(head, zero, list(range(N_LANDMARKS)), refs, size, depth_cm)
+    open_mouth = zero.copy()
+    open_mouth[BLENDSHAPES.index("jawOpen")] = OPEN_JAW
+    inner = sorted(set(lm.LIPS_UPPER_INNER + lm.LIPS_LOWER_INNER))
+    _bind(head, open_mouth, inner, refs, size, depth_cm)
+    return refs
+
+
+def write_landmarks(refs: np.ndarray, path: Path | None = None) -> Path:
+    target = path or Path(__file__).with_name(LANDMARKS_FILE)
+    atomic.write_text(target, json.dumps({
+        "made_by": "python -m emo3d_lib.face.ict_fit landmarks",
+        "how": f"FaceLandmarker on the neutral frontal render ({BIND_SIZE} px; inner lips at "
+               f"jawOpen {OPEN_JAW}), each landmark bound to the front-most vertex under it",
+        "landmark_refs": refs.tolist()}) + "\n")
+    return target
+
+
+def ceiling_r(head: Head, weights: np.ndarray, size: int = 256) -> np.ndarray:
+    """Per-channel Pearson r of the weights against the ceiling path's scores."""
+    from emo3d_lib.face.rig_check import ceiling_scores, pearson
+
+    return pearson(weights, ceiling_scores(head, weights, [Identity.default()] * len(weights),
+                                           size))
+
+
+def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED) -> tuple[dict, dict, dict]:
+    """(gains, curves, report): per channel the (gain, exponent) with the best ceiling r.
+
+    One ceiling pass per candidate with *every* channel at that candidate (the sparse vectors
+    switch on ~5 channels at a time, so channels barely interact)."""
+    from emo3d_lib.face.rig_check import sparse_weights
+
+    weights = sparse_weights(samples, seed)
+    cands = [(g, c) for g in GAINS for c in CURVES]
+    names = [n for n in BLENDSHAPES if n != "_neutral"]
+    table = []
+    for g, c in cands:
+        head = build_ict_head({n: g for n in names}, {n: c for n in names})
+        table.append(ceiling_r(head, weights))
+        print(f"gain {g} curve {c}: mean ceiling r {np.mean(table[-1][1:]):.3f}", flush=True)
+    table = np.stack(table)
+    best = table.argmax(0)
+    gains = {n: cands[best[k]][0] for k, n in enumerate(BLENDSHAPES) if n in names}
+    curves = {n: cands[best[k]][1] for k, n in enumerate(BLENDSHAPES) if n in names}
+    report = {n: {f"{g}x^{c}": round(float(table[i, k]), 4) for i, (g, c) in enumerate(cands)}
+              for k, n in enumerate(BLENDSHAPES) if n in names}
+    return gains, curves, report
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("step", choices=("landmarks", "calibrate"))
+    ap.add_argument("--samples", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=CALIBRATION_SEED)
+    args = ap.parse_args(argv)
+    if args.step == "landmarks":
+        print(write_landmarks(bind_landmarks(build_ict_head({}, {}))))
+        return
+    gains, curves, report = calibrate(args.samples, args.seed)
+    for n, row in report.items():
+        print(f"{n:<20} best {max(row.values()):.3f} at gain {gains[n]} curve {curves[n]}")
+    target = Path(__file__).with_name(CALIBRATION_FILE)
+    atomic.write_text(target, json.dumps({
+        "made_by": f"python -m emo3d_lib.face.ict_fit calibrate --samples {args.samples} "
+                   f"--seed {args.seed}",
+        "path": "ceiling (true projected landmarks -> face_blendshapes.tflite)",
+        "candidates": {"gain": GAINS, "curve": CURVES}, "max_gain": MAX_GAIN,
+        "gains": gains, "curves": curves,
+        "best_r": {n: max(row.values()) for n, row in report.items()}},
+        indent=1, sort_keys=True) + "\n")
+    print(target)
+
+
+if __name__ == "__main__":
+    main()
