@@ -35,7 +35,7 @@ def compact(src: dict[str, np.ndarray], n_identities: int = N_IDENTITIES) -> dic
     """The arrays of the compact asset from the upstream arrays."""
     names = [str(n) for n in src["material_names"]]
     faces, mat = src["faces"], src["face_material"].astype(np.int64)
-    keep_face = ~np.isin(mat, [names.index(n) for n in DROP_MATERIALS])
+    keep_face = ~np.isin(mat, [names.index(n) for n in DROP_MATERIALS if n in names])
     faces, mat = faces[keep_face], mat[keep_face]
     used = np.unique(faces[faces >= 0])
     remap = np.full(len(src["neutral"]), -1, np.int64)

@@ -30,6 +30,9 @@ class MeshPart:
     morph_targets: np.ndarray | None = None  # float32 (52, V, 3) in BLENDSHAPES order
     tinted: bool = False  # albedo scaled by the identity's skin tone (skin, lips, brows)
     shininess: float = 0.0  # specular strength: wet eyes and teeth shine, skin a little
+    #: faces wound counter-clockwise seen from outside and never seen from behind: a renderer
+    #: may skip back faces (a large speed-up for a dense scan on a software rasterizer)
+    cull_back: bool = False
     #: (K, V, 3) identity shape deltas (a morphable head's principal components), or None
     identity_targets: np.ndarray | None = None
     #: a rigid eyeball: centre (3,) it turns about and (52, 2) yaw (towards +x) / pitch (towards
@@ -87,6 +90,9 @@ class Head:
     #: per-channel response exponents (52,): a morph plays ``w ** curve`` (None = linear).
     #: Calibrated against MediaPipe, whose readout has a dead zone for small deformations.
     curve: np.ndarray | None = None
+    #: multisample anti-aliasing the GL renderer draws this head with. A dense scan's triangles
+    #: are about a pixel at 256 px, and on a software rasterizer 4x MSAA doubles its frame time.
+    msaa: int = 4
 
     def effective_weights(self, weights: np.ndarray) -> np.ndarray:
         """Morph influences for blendshape weights (apply before driving morph targets)."""

@@ -36,8 +36,12 @@ IRIS = range(468, 478)
 OPEN_JAW = 0.35  # jawOpen of the render the inner lip contours are bound on
 CALIBRATION_SEED = 12345  # not rig-check's seed 0: the benchmark stays held out
 MAX_GAIN = 2.0
+#: lower caps: mouthClose is ICT's corrective for an open jaw; above 1 on its own it drives the
+#: lips through each other (checked on renders), whatever MediaPipe makes of it
+GAIN_CAPS = {"mouthClose": 1.0}
 GAINS = (0.7, 1.0, 1.3, 1.6, 2.0)
 CURVES = (0.6, 0.8, 1.0)
+IMAGE_GAINS = (0.7, 1.0, 1.4, 2.0)
 
 
 def detected_landmarks(head: Head, weights: np.ndarray, size: int = BIND_SIZE) -> np.ndarray:
@@ -105,30 +109,38 @@ def write_landmarks(refs: np.ndarray, path: Path | None = None) -> Path:
     return target
 
 
-def ceiling_r(head: Head, weights: np.ndarray, size: int = 256) -> np.ndarray:
-    """Per-channel Pearson r of the weights against the ceiling path's scores."""
-    from emo3d_lib.face.rig_check import ceiling_scores, pearson
+def channel_r(head: Head, weights: np.ndarray, path: str, size: int = 256) -> np.ndarray:
+    """Per-channel Pearson r of the weights against MediaPipe's reading (ceiling or image)."""
+    from emo3d_lib.face.rig_check import ceiling_scores, image_round_trip, pearson
 
-    return pearson(weights, ceiling_scores(head, weights, [Identity.default()] * len(weights),
-                                           size))
+    idents = [Identity.default()] * len(weights)
+    if path == "ceiling":
+        return pearson(weights, ceiling_scores(head, weights, idents, size))
+    scores, found = image_round_trip(head, weights, idents, size, "calibrate", progress=False)
+    return pearson(weights[found], scores[found])
 
 
-def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED) -> tuple[dict, dict, dict]:
-    """(gains, curves, report): per channel the (gain, exponent) with the best ceiling r.
+def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED, path: str = "ceiling"
+              ) -> tuple[dict, dict, dict]:
+    """(gains, curves, report): per channel the (gain, exponent) with the best r on ``path``.
 
-    One ceiling pass per candidate with *every* channel at that candidate (the sparse vectors
-    switch on ~5 channels at a time, so channels barely interact)."""
+    One pass per candidate with *every* channel at that candidate (the sparse vectors switch
+    on ~5 channels at a time, so channels barely interact). The image path is slower (a render
+    and a detection per vector), so it tries gains at a linear response only."""
     from emo3d_lib.face.rig_check import sparse_weights
 
     weights = sparse_weights(samples, seed)
-    cands = [(g, c) for g in GAINS for c in CURVES]
+    cands = ([(g, c) for g in GAINS for c in CURVES] if path == "ceiling"
+             else [(g, 1.0) for g in IMAGE_GAINS])
     names = [n for n in BLENDSHAPES if n != "_neutral"]
     table = []
     for g, c in cands:
         head = build_ict_head({n: g for n in names}, {n: c for n in names})
-        table.append(ceiling_r(head, weights))
+        table.append(channel_r(head, weights, path))
         print(f"gain {g} curve {c}: mean ceiling r {np.mean(table[-1][1:]):.3f}", flush=True)
     table = np.stack(table)
+    for name, cap in GAIN_CAPS.items():
+        table[[i for i, (g, _) in enumerate(cands) if g > cap], BLENDSHAPES.index(name)] = -1
     best = table.argmax(0)
     gains = {n: cands[best[k]][0] for k, n in enumerate(BLENDSHAPES) if n in names}
     curves = {n: cands[best[k]][1] for k, n in enumerate(BLENDSHAPES) if n in names}
@@ -142,19 +154,23 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("step", choices=("landmarks", "calibrate"))
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--seed", type=int, default=CALIBRATION_SEED)
+    ap.add_argument("--path", default="ceiling", choices=("ceiling", "image"))
     args = ap.parse_args(argv)
     if args.step == "landmarks":
         print(write_landmarks(bind_landmarks(build_ict_head({}, {}))))
         return
-    gains, curves, report = calibrate(args.samples, args.seed)
+    gains, curves, report = calibrate(args.samples, args.seed, args.path)
     for n, row in report.items():
         print(f"{n:<20} best {max(row.values()):.3f} at gain {gains[n]} curve {curves[n]}")
     target = Path(__file__).with_name(CALIBRATION_FILE)
     atomic.write_text(target, json.dumps({
         "made_by": f"python -m emo3d_lib.face.ict_fit calibrate --samples {args.samples} "
-                   f"--seed {args.seed}",
-        "path": "ceiling (true projected landmarks -> face_blendshapes.tflite)",
-        "candidates": {"gain": GAINS, "curve": CURVES}, "max_gain": MAX_GAIN,
+                   f"--seed {args.seed} --path {args.path}",
+        "path": {"ceiling": "ceiling (true projected landmarks -> face_blendshapes.tflite)",
+                 "image": "image (render -> FaceLandmarker)"}[args.path],
+        "candidates": ({"gain": GAINS, "curve": CURVES} if args.path == "ceiling"
+                       else {"gain": IMAGE_GAINS, "curve": [1.0]}), "max_gain": MAX_GAIN,
+        "gain_caps": GAIN_CAPS,
         "gains": gains, "curves": curves,
         "best_r": {n: max(row.values()) for n, row in report.items()}},
         indent=1, sort_keys=True) + "\n")

@@ -46,8 +46,10 @@ GAZE_DEG = {"Up": 25.0, "Down": 25.0, "In": 30.0, "Out": 30.0}
 IRIS_DEG = 27.0  # iris half-angle seen from the eyeball centre
 PUPIL_DEG = 10.0
 CORNEA_DEG = 30.0  # sclera triangles nearer the gaze axis than this are the clear cornea
+EYE_BACK_DEG = 110.0  # sclera triangles further than this from the gaze axis are never seen
 # Vertex ranges of the upstream mesh (source indices), from the ICT-FaceKit README.
 FACE_END, HEAD_END, MOUTH_SOCKET_END, EYE_SOCKET_END = 9409, 11248, 13294, 14062
+TEETH_START, TEETH_END = 17039, 21451
 #: Multi-PIE 68-point landmark vertices (upstream README), 0-based source indices
 MULTIPIE68 = (
     1225, 1888, 1052, 367, 1719, 1722, 2199, 1447, 966, 3661, 4390, 3927, 3924, 2608, 3272, 4088,
@@ -132,16 +134,23 @@ def _sphere_centre(p: np.ndarray) -> np.ndarray:
     return sol[:3]
 
 
-def _skin_colors(v: np.ndarray, src: np.ndarray) -> np.ndarray:
-    """Per-vertex albedo of the skin part (relative to ``DEFAULT_SKIN``, which tint scales)."""
-    from matplotlib.path import Path as Poly
+def _inside(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Even-odd test: which 2D ``points`` lie inside the closed ``polygon``."""
+    x, y = points[:, 0:1], points[:, 1:2]
+    x0, y0 = polygon[:, 0], polygon[:, 1]
+    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
+    crosses = ((y0 > y) != (y1 > y)) & (x < x0 + (y - y0) * (x1 - x0) / (y1 - y0 + 1e-12))
+    return crosses.sum(1) % 2 == 1
 
-    lm68 = v[list(MULTIPIE68)]
+
+def _skin_colors(v: np.ndarray, src: np.ndarray, _faces: np.ndarray) -> np.ndarray:
+    """Per-vertex albedo of the skin part (relative to ``DEFAULT_SKIN``, which tint scales)."""
+    lm68 = v[np.searchsorted(src, MULTIPIE68)]
     col = np.tile(SKIN, (len(v), 1))
     face = src < FACE_END
     brow_y = (lm68[19, 1] + lm68[24, 1]) / 2
     # lips: inside the outer lip contour (landmarks 48-59), on the front of the face
-    lips = Poly(lm68[48:60, :2]).contains_points(v[:, :2], radius=0.05)
+    lips = _inside(v[:, :2], lm68[48:60, :2])
     lips &= face & (v[:, 2] > lm68[48:60, 2].min() - 1.0)
     col[lips] = LIP
     # eyebrows: a band above each Multi-PIE brow polyline (17-21 right, 22-26 left), tapered
@@ -215,18 +224,18 @@ def build_ict_head(gains: dict[str, float] | None = None,
     def part(name: str, materials: tuple[str, ...], colors, **kw) -> MeshPart:
         sel = faces[np.isin(fmat, [mats.index(m) for m in materials])]
         used, f = _subset(np.arange(len(v)), sel)
-        c = colors(used) if callable(colors) else np.tile(np.float32(colors), (len(used), 1))
+        c = (colors(v[used], src[used], f) if callable(colors)
+             else np.tile(np.float32(colors), (len(used), 1)))
         return MeshPart(name, v[used].copy(), f, colors=c.astype(np.float32),
                         morph_targets=targets[:, used].copy(),
-                        identity_targets=ident[:, used].copy(), **kw)
+                        identity_targets=ident[:, used].copy(), cull_back=True, **kw)
 
-    skin = part("skin", ("M_Face", "M_BackHead"), lambda u: _skin_colors(v[u], src[u]),
-                tinted=True, shininess=0.06)
+    skin = part("skin", ("M_Face", "M_BackHead"), _skin_colors, tinted=True, shininess=0.06)
 
-    def mouth_colors(u: np.ndarray) -> np.ndarray:
-        teeth = np.isin(u, faces[fmat == mats.index("M_Teeth")])
+    def mouth_colors(pv: np.ndarray, psrc: np.ndarray, _faces: np.ndarray) -> np.ndarray:
+        teeth = (psrc >= TEETH_START) & (psrc < TEETH_END)
         col = np.where(teeth[:, None], [0.90, 0.87, 0.80], [0.62, 0.26, 0.26])
-        depth = np.clip((v[u, 2] - 5.0) / 5.0, 0.15, 1.0)  # front teeth bright, molars dark
+        depth = np.clip((pv[:, 2] - 5.0) / 5.0, 0.15, 1.0)  # front teeth bright, molars dark
         return col * depth[:, None]
 
     mouth = part("mouth", ("M_GumsTongue", "M_Teeth"), mouth_colors, shininess=0.25)
@@ -242,7 +251,10 @@ def build_ict_head(gains: dict[str, float] | None = None,
         sf = faces[fmat == mats.index(sclera)]
         cdir = v[sf].mean(1) - centre
         cang = np.degrees(np.arccos(np.clip(cdir @ axis / np.linalg.norm(cdir, axis=1), -1, 1)))
-        keep = np.concatenate([sf[cang > CORNEA_DEG], faces[fmat == mats.index(iris)]])
+        # the back of the sclera is inside the skull from every angle: not drawn (the iris ball
+        # stays whole: its back, painted dark, is what its pupil hole looks onto)
+        keep = np.concatenate([sf[(cang > CORNEA_DEG) & (cang < EYE_BACK_DEG)],
+                               faces[fmat == mats.index(iris)]])
         used, f = _subset(np.arange(len(v)), keep)
         is_iris = np.isin(used, faces[fmat == mats.index(iris)])
         gaze = gaze_table(side)
@@ -266,4 +278,4 @@ def build_ict_head(gains: dict[str, float] | None = None,
     curve = np.array([curves.get(n, 1.0) for n in BLENDSHAPES], np.float32)
     return Head(name="ict", parts=parts, credit=CREDIT,
                 landmark_refs=None if refs is None else np.asarray(refs, np.int32),
-                face_center=centre, face_height=height, curve=curve)
+                face_center=centre, face_height=height, curve=curve, msaa=0)

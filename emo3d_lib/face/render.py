@@ -97,7 +97,7 @@ class _GLBackend:
         self.size = size
         ctx = self.ctx
         self.prog = ctx.program(vertex_shader=_VERT, fragment_shader=_FRAG)
-        samples = min(4, ctx.max_samples)
+        samples = min(head.msaa, ctx.max_samples)
         self.fbo = ctx.framebuffer(
             color_attachments=[ctx.renderbuffer((size, size), 4, samples=samples)],
             depth_attachment=ctx.depth_renderbuffer((size, size), samples=samples))
@@ -131,6 +131,10 @@ class _GLBackend:
         for (part, wv, wn), (vbo, vao, tex, uv) in zip(posed, self.parts, strict=True):
             colors, tint = _shade_params(part, ident)
             vbo.write(np.concatenate([wv, wn, colors, uv], 1).astype("f4").tobytes())
+            if part.cull_back:
+                ctx.enable(ctx.CULL_FACE)
+            else:
+                ctx.disable(ctx.CULL_FACE)
             prog["tint"].value = tuple(tint)
             prog["shininess"].value = part.shininess
             prog["use_tex"].value = tex is not None

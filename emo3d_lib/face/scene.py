@@ -58,13 +58,33 @@ def project(world: np.ndarray, mvp: np.ndarray, size: int) -> np.ndarray:
                      ndc[:, 2]], 1)
 
 
+_INCIDENCE: dict[tuple[int, int], tuple[np.ndarray, object]] = {}
+
+
+def _incidence(faces: np.ndarray, n_vertices: int):
+    """Sparse (V, F) vertex-face incidence of a (persistent) faces array, cached by identity:
+    summing the face normals around each vertex is then one sparse product."""
+    key = (id(faces), n_vertices)
+    hit = _INCIDENCE.get(key)
+    if hit is None or hit[0] is not faces:
+        from scipy.sparse import csr_matrix
+
+        rows = np.asarray(faces).reshape(-1)
+        cols = np.repeat(np.arange(len(faces)), 3)
+        mat = csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
+                         shape=(n_vertices, len(faces)))
+        if len(_INCIDENCE) > 64:
+            _INCIDENCE.clear()
+        hit = _INCIDENCE[key] = (faces, mat)
+    return hit[1]
+
+
 def vertex_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Area-weighted vertex normals (unit length)."""
-    fn = np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]])
-    idx = faces.reshape(-1)
-    rep = np.repeat(fn, 3, axis=0)
-    n = np.stack([np.bincount(idx, rep[:, c], minlength=len(v)) for c in range(3)], 1)
-    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    a, b, c = v[faces[:, 0]], v[faces[:, 1]], v[faces[:, 2]]
+    fn = np.cross(b - a, c - a).astype(np.float32)
+    n = _incidence(faces, len(v)) @ fn
+    return n / np.maximum(np.sqrt((n * n).sum(1, keepdims=True)), 1e-9)
 
 
 def posed_parts(head: Head, weights: np.ndarray, ident: Identity
