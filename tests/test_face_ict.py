@@ -144,3 +144,16 @@ def test_rig_check_smoke_on_ict():
     assert res.detected >= 11
     assert np.isfinite(res.r_image).all() and np.isfinite(res.r_ceiling).all()
     assert format_table(res).splitlines()[-1].startswith("mean r = ")
+
+
+def test_prototype_faces_for_seeded_identities():
+    from emo3d_lib.face.gallery import prototype_faces
+    from emo3d_lib.schema import EMOTIONS
+
+    imgs, labels = prototype_faces("ict", n_identities=2, seed=4, size=64)
+    assert imgs.shape == (2 * len(EMOTIONS), 64, 64, 3)
+    assert labels[:2] == [(EMOTIONS[0], 0), (EMOTIONS[1], 0)] and labels[-1] == (EMOTIONS[-1], 1)
+    neutral, happy = imgs[0].astype(float), imgs[EMOTIONS.index("happiness")].astype(float)
+    assert np.abs(neutral - happy).mean() > 0.5  # the expression changes the face
+    again, _ = prototype_faces("ict", n_identities=2, seed=4, size=64)
+    assert np.array_equal(imgs, again)

@@ -137,7 +137,7 @@ def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED, path: str = "cei
     for g, c in cands:
         head = build_ict_head({n: g for n in names}, {n: c for n in names})
         table.append(channel_r(head, weights, path))
-        print(f"gain {g} curve {c}: mean ceiling r {np.mean(table[-1][1:]):.3f}", flush=True)
+        print(f"gain {g} curve {c}: mean {path} r {np.mean(table[-1][1:]):.3f}", flush=True)
     table = np.stack(table)
     for name, cap in GAIN_CAPS.items():
         table[[i for i, (g, _) in enumerate(cands) if g > cap], BLENDSHAPES.index(name)] = -1

@@ -63,6 +63,9 @@ BROW_DROP = 0.8
 SKIN = np.asarray(DEFAULT_SKIN, np.float32)
 LIP = np.array([0.72, 0.40, 0.38], np.float32)
 BROW = np.array([0.20, 0.14, 0.10], np.float32)
+LASH = np.array([0.10, 0.07, 0.06], np.float32)
+LASH_CM = 0.2  # lid skin within this of the eyeball surface is the lash line
+EYE_RADIUS = 1.75  # eyeball radius (cm) around the fitted centre, corneal bulge included
 HAIR = np.array([0.16, 0.12, 0.09], np.float32)
 SOCKET = np.array([0.30, 0.10, 0.10], np.float32)
 
@@ -143,7 +146,8 @@ def _inside(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     return crosses.sum(1) % 2 == 1
 
 
-def _skin_colors(v: np.ndarray, src: np.ndarray, _faces: np.ndarray) -> np.ndarray:
+def _skin_colors(v: np.ndarray, src: np.ndarray, eye_centres: list[np.ndarray]
+                 ) -> np.ndarray:
     """Per-vertex albedo of the skin part (relative to ``DEFAULT_SKIN``, which tint scales)."""
     lm68 = v[np.searchsorted(src, MULTIPIE68)]
     col = np.tile(SKIN, (len(v), 1))
@@ -175,6 +179,14 @@ def _skin_colors(v: np.ndarray, src: np.ndarray, _faces: np.ndarray) -> np.ndarr
     ears = (np.abs(v[:, 0]) > 6.8) & (v[:, 1] < brow_y + 1.0) & (v[:, 2] > -4.0)
     soft = np.clip((v[:, 1] - line) / 0.9, 0, 1) * ~ears * (src < HEAD_END)
     col = col * (1 - soft[:, None]) + HAIR * soft[:, None]
+    # lash lines: face vertices resting on the eyeball (the lid margins) are painted dark,
+    # strongly on the upper lid, lightly on the lower one
+    for centre in eye_centres:
+        r = np.linalg.norm(v - centre, axis=1)
+        margin = face & (v[:, 2] > centre[2]) & (r < EYE_RADIUS + LASH_CM)
+        k = np.clip((EYE_RADIUS + LASH_CM - r) / LASH_CM, 0, 1) * margin
+        k *= np.where(v[:, 1] > centre[1], 0.9, 0.4)
+        col = col * (1 - k[:, None]) + LASH * k[:, None]
     # mouth socket dark red; eye sockets a little darker than the skin
     sock = (src >= HEAD_END) & (src < MOUTH_SOCKET_END)
     col[sock] = SOCKET
@@ -195,6 +207,14 @@ def _eye_colors(v: np.ndarray, centre: np.ndarray, axis: np.ndarray, iris_ball: 
     # the pupil, and the inside back of the eyeball seen through the iris mesh's pupil hole
     col[(iris_ball & (ang < PUPIL_DEG)) | (ang > 120.0)] = (0.03, 0.03, 0.03)
     return col
+
+
+def _eye_frame(sclera: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(centre, unit gaze axis) of an eyeball from its sclera vertices: a sphere fitted to the
+    back 60 %, the axis towards the corneal bulge (the points furthest from that centre)."""
+    centre = _sphere_centre(sclera[sclera[:, 2] < np.percentile(sclera[:, 2], 60)])
+    apex = sclera[np.argsort(-np.linalg.norm(sclera - centre, axis=1))[:20]].mean(0)
+    return centre, (apex - centre) / np.linalg.norm(apex - centre)
 
 
 def _subset(verts_idx: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -230,7 +250,11 @@ def build_ict_head(gains: dict[str, float] | None = None,
                         morph_targets=targets[:, used].copy(),
                         identity_targets=ident[:, used].copy(), cull_back=True, **kw)
 
-    skin = part("skin", ("M_Face", "M_BackHead"), _skin_colors, tinted=True, shininess=0.06)
+    frames = {side: _eye_frame(v[np.unique(faces[fmat == mats.index(f"M_Sclera{side}")])])
+              for side in ("Left", "Right")}
+    skin = part("skin", ("M_Face", "M_BackHead"),
+                lambda pv, psrc, _f: _skin_colors(pv, psrc, [c for c, _ in frames.values()]),
+                tinted=True, shininess=0.06)
 
     def mouth_colors(pv: np.ndarray, psrc: np.ndarray, _faces: np.ndarray) -> np.ndarray:
         teeth = (psrc >= TEETH_START) & (psrc < TEETH_END)
@@ -242,11 +266,7 @@ def build_ict_head(gains: dict[str, float] | None = None,
     eyes = []
     for side, sclera, iris in (("Left", "M_ScleraLeft", "M_IrisLeft"),
                                ("Right", "M_ScleraRight", "M_IrisRight")):
-        sv = np.unique(faces[fmat == mats.index(sclera)])
-        back = v[sv]
-        centre = _sphere_centre(back[back[:, 2] < np.percentile(back[:, 2], 60)])
-        apex = back[np.argsort(-np.linalg.norm(back - centre, axis=1))[:20]].mean(0)
-        axis = (apex - centre) / np.linalg.norm(apex - centre)
+        centre, axis = frames[side]
         # drop the clear cornea (sclera triangles around the gaze axis) so the iris shows
         sf = faces[fmat == mats.index(sclera)]
         cdir = v[sf].mean(1) - centre
