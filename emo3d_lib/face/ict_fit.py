@@ -42,6 +42,9 @@ GAIN_CAPS = {"mouthClose": 1.0}
 GAINS = (0.7, 1.0, 1.3, 1.6, 2.0)
 CURVES = (0.6, 0.8, 1.0)
 IMAGE_GAINS = (0.7, 1.0, 1.4, 2.0)
+#: --refine: (gain, exponent) multipliers of the shipped calibration. The readout has a dead zone
+#: (weights below ~0.3 read as 0 on many channels): an exponent < 1 lifts small weights out of it
+REFINE = ((1.0, 1.0), (1.0, 0.7), (1.0, 0.5), (1.4, 0.7), (1.4, 1.0), (0.8, 1.0))
 
 
 def detected_landmarks(head: Head, weights: np.ndarray, size: int = BIND_SIZE) -> np.ndarray:
@@ -120,8 +123,8 @@ def channel_r(head: Head, weights: np.ndarray, path: str, size: int = 256) -> np
     return pearson(weights[found], scores[found])
 
 
-def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED, path: str = "ceiling"
-              ) -> tuple[dict, dict, dict]:
+def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED, path: str = "ceiling",
+              refine: bool = False) -> tuple[dict, dict, dict]:
     """(gains, curves, report): per channel the (gain, exponent) with the best r on ``path``.
 
     One pass per candidate with *every* channel at that candidate (the sparse vectors switch
@@ -130,23 +133,42 @@ def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED, path: str = "cei
     from emo3d_lib.face.rig_check import sparse_weights
 
     weights = sparse_weights(samples, seed)
-    cands = ([(g, c) for g in GAINS for c in CURVES] if path == "ceiling"
-             else [(g, 1.0) for g in IMAGE_GAINS])
     names = [n for n in BLENDSHAPES if n != "_neutral"]
+    if refine:  # multipliers of the shipped gains and exponents
+        cal = _shipped()
+        g0 = {n: float(cal.get("gains", {}).get(n, 1.0)) for n in names}
+        c0 = {n: float(cal.get("curves", {}).get(n, 1.0)) for n in names}
+        cands = list(REFINE)
+    else:
+        g0, c0 = dict.fromkeys(names, 1.0), dict.fromkeys(names, 1.0)
+        cands = ([(g, c) for g in GAINS for c in CURVES] if path == "ceiling"
+                 else [(g, 1.0) for g in IMAGE_GAINS])
     table = []
     for g, c in cands:
-        head = build_ict_head({n: g for n in names}, {n: c for n in names})
+        head = build_ict_head({n: min(g0[n] * g, MAX_GAIN) for n in names},
+                              {n: c0[n] * c for n in names})
         table.append(channel_r(head, weights, path))
         print(f"gain {g} curve {c}: mean {path} r {np.mean(table[-1][1:]):.3f}", flush=True)
     table = np.stack(table)
     for name, cap in GAIN_CAPS.items():
         table[[i for i, (g, _) in enumerate(cands) if g > cap], BLENDSHAPES.index(name)] = -1
     best = table.argmax(0)
-    gains = {n: cands[best[k]][0] for k, n in enumerate(BLENDSHAPES) if n in names}
-    curves = {n: cands[best[k]][1] for k, n in enumerate(BLENDSHAPES) if n in names}
+    gains = {n: round(min(g0[n] * cands[best[k]][0], MAX_GAIN), 4)
+             for k, n in enumerate(BLENDSHAPES) if n in names}
+    curves = {n: round(c0[n] * cands[best[k]][1], 4)
+              for k, n in enumerate(BLENDSHAPES) if n in names}
     report = {n: {f"{g}x^{c}": round(float(table[i, k]), 4) for i, (g, c) in enumerate(cands)}
               for k, n in enumerate(BLENDSHAPES) if n in names}
     return gains, curves, report
+
+
+def _shipped() -> dict:
+    from importlib import resources
+
+    try:
+        return json.loads(resources.files("emo3d_lib.face").joinpath(CALIBRATION_FILE).read_text())
+    except FileNotFoundError:
+        return {}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -155,20 +177,25 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--seed", type=int, default=CALIBRATION_SEED)
     ap.add_argument("--path", default="ceiling", choices=("ceiling", "image"))
+    ap.add_argument("--refine", action="store_true",
+                    help="search multipliers of the shipped calibration (REFINE)")
     args = ap.parse_args(argv)
     if args.step == "landmarks":
         print(write_landmarks(bind_landmarks(build_ict_head({}, {}))))
         return
-    gains, curves, report = calibrate(args.samples, args.seed, args.path)
+    previous = _shipped().get("made_by")
+    gains, curves, report = calibrate(args.samples, args.seed, args.path, args.refine)
     for n, row in report.items():
         print(f"{n:<20} best {max(row.values()):.3f} at gain {gains[n]} curve {curves[n]}")
     target = Path(__file__).with_name(CALIBRATION_FILE)
     atomic.write_text(target, json.dumps({
         "made_by": f"python -m emo3d_lib.face.ict_fit calibrate --samples {args.samples} "
-                   f"--seed {args.seed} --path {args.path}",
+                   f"--seed {args.seed} --path {args.path}" + (" --refine" if args.refine else ""),
+        "refined_from": previous if args.refine else None,
         "path": {"ceiling": "ceiling (true projected landmarks -> face_blendshapes.tflite)",
                  "image": "image (render -> FaceLandmarker)"}[args.path],
-        "candidates": ({"gain": GAINS, "curve": CURVES} if args.path == "ceiling"
+        "candidates": ({"multipliers": REFINE} if args.refine
+                       else {"gain": GAINS, "curve": CURVES} if args.path == "ceiling"
                        else {"gain": IMAGE_GAINS, "curve": [1.0]}), "max_gain": MAX_GAIN,
         "gain_caps": GAIN_CAPS,
         "gains": gains, "curves": curves,
