@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
     gen.add_argument("--scheduler", default=None,
                      help="dask.distributed scheduler address; overrides --workers")
     gen.add_argument("--shard-size", type=int, default=250, help="samples per shard")
-    gen.add_argument("--head", default=DEFAULT_HEAD, choices=HEAD_NAMES)
+    gen.add_argument("--head", default=DEFAULT_HEAD, help=" | ".join(HEAD_NAMES))
     gen.add_argument("--image-size", type=int, default=256, help="rendered image side, px")
     gen.add_argument("--split", type=_split_fractions, default=(0.8, 0.1, 0.1),
                      help="train,val,test fractions (default 0.8,0.1,0.1)")
@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
     prim.add_argument("--out", required=True)
     prim.add_argument("--seed", type=int, default=0)
     prim.add_argument("--words-per-emotion", type=int, default=10)
-    prim.add_argument("--head", default=DEFAULT_HEAD, choices=HEAD_NAMES)
+    prim.add_argument("--head", default=DEFAULT_HEAD, help=" | ".join(HEAD_NAMES))
     prim.add_argument("--image-size", type=int, default=256)
     prim.add_argument("--no-progress", action="store_true")
     prim.set_defaults(func=_primitives)
