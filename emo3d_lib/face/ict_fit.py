@@ -36,9 +36,11 @@ IRIS = range(468, 478)
 OPEN_JAW = 0.35  # jawOpen of the render the inner lip contours are bound on
 CALIBRATION_SEED = 12345  # not rig-check's seed 0: the benchmark stays held out
 MAX_GAIN = 2.0
-#: lower caps: mouthClose is ICT's corrective for an open jaw; above 1 on its own it drives the
-#: lips through each other (checked on renders), whatever MediaPipe makes of it
-GAIN_CAPS = {"mouthClose": 1.0}
+#: lower caps, checked on renders at weight 1 (whatever MediaPipe makes of more): mouthClose is
+#: ICT's corrective for an open jaw, above 1 on its own it drives the lips through each other;
+#: a dimple above 1 cuts a gash into the cheek; eyeWide above 1.4 rings the whole iris in white
+GAIN_CAPS = {"mouthClose": 1.0, "mouthDimpleLeft": 1.0, "mouthDimpleRight": 1.0,
+             "eyeWideLeft": 1.4, "eyeWideRight": 1.4}
 GAINS = (0.7, 1.0, 1.3, 1.6, 2.0)
 CURVES = (0.6, 0.8, 1.0)
 IMAGE_GAINS = (0.7, 1.0, 1.4, 2.0)
@@ -151,7 +153,8 @@ def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED, path: str = "cei
         print(f"gain {g} curve {c}: mean {path} r {np.mean(table[-1][1:]):.3f}", flush=True)
     table = np.stack(table)
     for name, cap in GAIN_CAPS.items():
-        table[[i for i, (g, _) in enumerate(cands) if g > cap], BLENDSHAPES.index(name)] = -1
+        over = [i for i, (g, _) in enumerate(cands) if g0[name] * g > cap + 1e-9]
+        table[over, BLENDSHAPES.index(name)] = -1
     best = table.argmax(0)
     gains = {n: round(min(g0[n] * cands[best[k]][0], MAX_GAIN), 4)
              for k, n in enumerate(BLENDSHAPES) if n in names}
