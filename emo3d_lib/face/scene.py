@@ -58,12 +58,12 @@ def project(world: np.ndarray, mvp: np.ndarray, size: int) -> np.ndarray:
                      ndc[:, 2]], 1)
 
 
-_INCIDENCE: dict[tuple[int, int], tuple[np.ndarray, object]] = {}
+_INCIDENCE: dict[tuple[int, int], tuple] = {}
 
 
-def _incidence(faces: np.ndarray, n_vertices: int):
-    """Sparse (V, F) vertex-face incidence of a (persistent) faces array, cached by identity:
-    summing the face normals around each vertex is then one sparse product."""
+def _incidence(faces: np.ndarray, n_vertices: int) -> tuple:
+    """(corner index columns, sparse (V, F) vertex-face incidence) of a persistent faces array,
+    cached by identity: summing the face normals around each vertex is one sparse product."""
     key = (id(faces), n_vertices)
     hit = _INCIDENCE.get(key)
     if hit is None or hit[0] is not faces:
@@ -73,18 +73,24 @@ def _incidence(faces: np.ndarray, n_vertices: int):
         cols = np.repeat(np.arange(len(faces)), 3)
         mat = csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
                          shape=(n_vertices, len(faces)))
+        corners = tuple(np.ascontiguousarray(faces[:, k]) for k in range(3))
         if len(_INCIDENCE) > 64:
             _INCIDENCE.clear()
-        hit = _INCIDENCE[key] = (faces, mat)
-    return hit[1]
+        hit = _INCIDENCE[key] = (faces, corners, mat)
+    return hit[1], hit[2]
 
 
 def vertex_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Area-weighted vertex normals (unit length)."""
-    a, b, c = v[faces[:, 0]], v[faces[:, 1]], v[faces[:, 2]]
-    fn = np.cross(b - a, c - a).astype(np.float32)
-    n = _incidence(faces, len(v)) @ fn
-    return n / np.maximum(np.sqrt((n * n).sum(1, keepdims=True)), 1e-9)
+    (i0, i1, i2), mat = _incidence(faces, len(v))
+    a = v[i0]
+    e1, e2 = v[i1] - a, v[i2] - a
+    fn = np.empty_like(e1)
+    fn[:, 0] = e1[:, 1] * e2[:, 2] - e1[:, 2] * e2[:, 1]
+    fn[:, 1] = e1[:, 2] * e2[:, 0] - e1[:, 0] * e2[:, 2]
+    fn[:, 2] = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    n = mat @ fn
+    return n / np.maximum(np.sqrt(np.einsum("ij,ij->i", n, n))[:, None], 1e-9)
 
 
 def posed_parts(head: Head, weights: np.ndarray, ident: Identity
