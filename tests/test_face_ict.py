@@ -87,15 +87,18 @@ def test_every_channel_maps_and_browinnerup_takes_both_halves():
     assert [channel_of(n) for n in names].count("browInnerUp") == 2
 
 
-def test_gaze_turns_the_eyeball_rigidly(head):
-    eye = head.part("eyeLeft")
+def test_gaze_turns_the_eyeball_rigidly():
+    from emo3d_lib.face.ict_head import GAZE_DEG, build_ict_head
+
+    eye = build_ict_head({}, {}).part("eyeLeft")  # unit gains: the full GAZE_DEG turn
     w = np.zeros(len(BLENDSHAPES), np.float32)
     w[BLENDSHAPES.index("eyeLookOutLeft")] = 1.0
     rest, turned = eye.morphed(np.zeros_like(w)), eye.morphed(w)
     d0, d1 = rest - eye.pivot, turned - eye.pivot
     np.testing.assert_allclose(np.linalg.norm(d0, axis=1), np.linalg.norm(d1, axis=1), atol=1e-4)
     front = np.argmax(d0[:, 2])  # the front of the eye looks out: towards +x (subject's left)
-    assert turned[front, 0] - rest[front, 0] > 0.5
+    r = np.linalg.norm(d0[front])
+    assert turned[front, 0] - rest[front, 0] > 0.8 * r * np.sin(np.radians(GAZE_DEG["Out"]))
 
 
 def test_identity_coefficients_change_the_person(head):

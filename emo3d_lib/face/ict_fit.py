@@ -29,7 +29,7 @@ from emo3d_lib.face.head import Head
 from emo3d_lib.face.ict_head import CALIBRATION_FILE, LANDMARKS_FILE, build_ict_head
 from emo3d_lib.face.identity import Identity
 from emo3d_lib.face.landmarks import N_LANDMARKS
-from emo3d_lib.schema import BLENDSHAPES
+from emo3d_lib.schema import BLENDSHAPES, MIRROR_INDEX
 
 BIND_SIZE = 512
 IRIS = range(468, 478)
@@ -126,7 +126,7 @@ def channel_r(head: Head, weights: np.ndarray, path: str, size: int = 256) -> np
 
 
 def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED, path: str = "ceiling",
-              refine: bool = False) -> tuple[dict, dict, dict]:
+              refine: bool = False, pool_twins: bool = False) -> tuple[dict, dict, dict]:
     """(gains, curves, report): per channel the (gain, exponent) with the best r on ``path``.
 
     One pass per candidate with *every* channel at that candidate (the sparse vectors switch
@@ -155,7 +155,8 @@ def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED, path: str = "cei
     for name, cap in GAIN_CAPS.items():
         over = [i for i, (g, _) in enumerate(cands) if g0[name] * g > cap + 1e-9]
         table[over, BLENDSHAPES.index(name)] = -1
-    best = table.argmax(0)
+    # pooling a left/right pair's r halves the selection noise (one setting per pair)
+    best = (((table + table[:, list(MIRROR_INDEX)]) / 2) if pool_twins else table).argmax(0)
     gains = {n: round(min(g0[n] * cands[best[k]][0], MAX_GAIN), 4)
              for k, n in enumerate(BLENDSHAPES) if n in names}
     curves = {n: round(c0[n] * cands[best[k]][1], 4)
@@ -180,6 +181,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--seed", type=int, default=CALIBRATION_SEED)
     ap.add_argument("--path", default="ceiling", choices=("ceiling", "image"))
+    ap.add_argument("--pool-twins", action="store_true",
+                    help="choose one setting per left/right pair from their mean r")
     ap.add_argument("--refine", action="store_true",
                     help="search multipliers of the shipped calibration (REFINE)")
     args = ap.parse_args(argv)
@@ -187,13 +190,15 @@ def main(argv: list[str] | None = None) -> None:
         print(write_landmarks(bind_landmarks(build_ict_head({}, {}))))
         return
     previous = _shipped().get("made_by")
-    gains, curves, report = calibrate(args.samples, args.seed, args.path, args.refine)
+    gains, curves, report = calibrate(args.samples, args.seed, args.path, args.refine,
+                                      args.pool_twins)
     for n, row in report.items():
         print(f"{n:<20} best {max(row.values()):.3f} at gain {gains[n]} curve {curves[n]}")
     target = Path(__file__).with_name(CALIBRATION_FILE)
     atomic.write_text(target, json.dumps({
         "made_by": f"python -m emo3d_lib.face.ict_fit calibrate --samples {args.samples} "
-                   f"--seed {args.seed} --path {args.path}" + (" --refine" if args.refine else ""),
+                   f"--seed {args.seed} --path {args.path}" + (" --refine" if args.refine else "")
+                   + (" --pool-twins" if args.pool_twins else ""),
         "refined_from": previous if args.refine else None,
         "path": {"ceiling": "ceiling (true projected landmarks -> face_blendshapes.tflite)",
                  "image": "image (render -> FaceLandmarker)"}[args.path],
