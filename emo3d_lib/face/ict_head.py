@@ -277,8 +277,7 @@ def build_ict_head(gains: dict[str, float] | None = None,
                                faces[fmat == mats.index(iris)]])
         used, f = _subset(np.arange(len(v)), keep)
         is_iris = np.isin(used, faces[fmat == mats.index(iris)])
-        # a gaze channel's gain scales the eyeball's turn along with the lids' scan deltas
-        gaze = gaze_table(side) * np.array([[gains.get(n, 1.0)] for n in BLENDSHAPES], np.float32)
+        gaze = gaze_table(side)
         eye_t = targets[:, used].copy()
         local = v[used] - centre
         for k in np.flatnonzero(np.abs(gaze).sum(1)):  # linearised turn, for linear viewers
