@@ -14,6 +14,7 @@ import tempfile
 import time
 
 from emo3d_lib.data.generate import GenerationConfig, generate_dataset
+from emo3d_lib.face.head import DEFAULT_HEAD
 
 BAR_MINUTES = 30.0
 PAPER_TEXTS, PAPER_IMAGES = 60_000, 90_000
@@ -32,7 +33,7 @@ def main() -> None:
     parser.add_argument("--images-per-sample", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--image-size", type=int, default=256)
-    parser.add_argument("--head", default="builtin")
+    parser.add_argument("--head", default=DEFAULT_HEAD)
     args = parser.parse_args()
     k = args.images_per_sample
     shard = max(10, args.samples // (4 * args.workers))

@@ -246,7 +246,7 @@ def test_52_sliders_in_the_built_page_render_like_a_baked_reference(smoke_book, 
     """All 52 sliders of the chapter-4 viewer set to known values: the canvas equals the same
     face morphed on the CPU and drawn with no morph targets (a page written beside the book)."""
     from emo3d_lib.book.face3d import face_widget, widget_page
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
     from emo3d_lib.schema import BLENDSHAPES
 
     page, external, failed = viewer_page(smoke_book, browser)

@@ -61,7 +61,7 @@ def test_gallery_and_figure6() -> None:
 
 def test_text_box_predicts_a_face_in_a_live_kernel(tiny_lm_checkpoint: Path) -> None:
     from emo3d_lib.book.viewer import face_viewer, render_clipped_faces
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
     from emo3d_lib.models import load_predictor
 
     head = load_head("builtin")

@@ -48,7 +48,7 @@ KERNEL_IDLE = re.compile(r"^(?!No Kernel).+ \| Idle$")
 CELL = """import numpy as np
 from emo3d_lib.book.face3d import face_widget
 from emo3d_lib.book.textface import kernel_predict
-from emo3d_lib.face.head import load_head
+from emo3d_lib.face.heads import load_head
 from emo3d_lib.models import load_predictor
 face_widget(load_head(), np.zeros(52, np.float32),
             predict=kernel_predict(load_predictor({checkpoint!r}, "cpu")))"""

@@ -127,7 +127,7 @@ def test_js_wordpiece_matches_the_python_tokenizer(exported, reference, site, ch
 def test_text_box_predicts_like_python_and_moves_face_and_bars(exported, reference, site,
                                                                chromium) -> None:
     from emo3d_lib.book.face3d import face_widget
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
 
     head = load_head()
     widget = face_widget(head, textface=exported[1], model_note="test model")

@@ -118,7 +118,7 @@ def test_vertex_normals_point_out_of_a_flat_grid() -> None:
 def test_builtin_head_viewer_and_static_png() -> None:
     from PIL import Image
 
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
 
     head = load_head("builtin")
     smile = np.zeros(N_BLENDSHAPES, np.float32)
@@ -150,7 +150,7 @@ def set_sliders(page, weights: np.ndarray) -> None:
 def test_all_52_sliders_render_like_the_same_face_baked_on_the_cpu(site, chromium) -> None:
     """GPU morphing of all 52 channels (sliders) == the CPU-morphed mesh drawn with no targets."""
     from emo3d_lib.book.face3d import face_widget
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
     from tests.browser_support import ARTIFACTS
 
     head = load_head()
@@ -184,7 +184,7 @@ def test_all_52_sliders_render_like_the_same_face_baked_on_the_cpu(site, chromiu
 def test_channels_9_to_52_still_move_the_face_with_8_channels_at_full(site, chromium) -> None:
     """three r97 (pythreejs) drops every morph target beyond the 8 strongest; this viewer not."""
     from emo3d_lib.book.face3d import face_widget
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
 
     head = load_head()
     reach = np.zeros(N_BLENDSHAPES)  # how far each channel moves any vertex (head units)
@@ -293,7 +293,7 @@ def test_presets_orbit_reset_and_png_snapshot(site, chromium) -> None:
     from PIL import Image
 
     from emo3d_lib.book.face3d import emotion_presets, face_widget
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
 
     page, external, errors = open_widget_page(chromium, site, "buttons",
                                               face_widget(load_head()))

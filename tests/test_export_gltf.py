@@ -14,7 +14,8 @@ import pytest
 from emo3d_lib.book import vendor_js
 from emo3d_lib.cli import main
 from emo3d_lib.face.gltf_export import export_glb
-from emo3d_lib.face.head import Head, MeshPart, load_head
+from emo3d_lib.face.head import Head, MeshPart
+from emo3d_lib.face.heads import load_head
 from emo3d_lib.schema import BLENDSHAPES, N_BLENDSHAPES
 from tests.browser_support import (  # noqa: F401  (fixtures: site, chromium)
     chromium_fixture,

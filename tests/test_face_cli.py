@@ -63,6 +63,7 @@ def test_rig_check_prints_table_and_mean(capsys, tmp_path):
     assert re.fullmatch(r"mean r = -?\d\.\d{3}", lines[-1])
     assert any(line.startswith("dead (") for line in lines)
     assert any(line.startswith("jawOpen ") for line in lines)
+    assert "mean built-in r = " in lines[-2]  # the default (ICT) head beside the built-in one
     data = json.loads(out.read_text())
     assert data["samples"] == 24 and len(data["r_image"]) == 52
     assert f"{data['mean_r']:.3f}" == lines[-1].split("= ")[1]

@@ -5,7 +5,8 @@ import pytest
 
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.face.canonical_mesh import canonical_mesh
-from emo3d_lib.face.head import check_weights, load_head
+from emo3d_lib.face.head import check_weights
+from emo3d_lib.face.heads import load_head
 from emo3d_lib.face.rig import cut_openings
 from emo3d_lib.schema import BLENDSHAPES
 

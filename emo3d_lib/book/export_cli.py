@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from emo3d_lib.face.cli import read_blendshapes_json
     from emo3d_lib.face.gltf_export import export_glb
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
 
     if args.text is not None:
         if not args.checkpoint:

@@ -8,6 +8,7 @@ from typing import Any
 
 from emo3d_lib.cli import add_quiet, hidden_alias
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.head import DEFAULT_HEAD, HEAD_NAMES
 
 
 def _split_fractions(text: str) -> tuple[float, float, float]:
@@ -35,8 +36,8 @@ def register(subparsers: Any) -> None:
     gen.add_argument("--scheduler", default=None,
                      help="dask.distributed scheduler address; overrides --workers")
     gen.add_argument("--shard-size", type=int, default=250, help="samples per shard")
-    gen.add_argument("--head", default="builtin",
-                     help="head to render: builtin | facecap (its .glb from $EMO3D_FACECAP)")
+    gen.add_argument("--head", default=DEFAULT_HEAD,
+                     help="head to render: " + " | ".join(HEAD_NAMES) + " (facecap: its .glb from $EMO3D_FACECAP)")
     gen.add_argument("--size", type=int, default=256, help="rendered image side, px")
     hidden_alias(gen, "--image-size", "size", type=int)
     gen.add_argument("--split", type=_split_fractions, default=(0.8, 0.1, 0.1),
@@ -52,8 +53,8 @@ def register(subparsers: Any) -> None:
     prim.add_argument("--seed", type=int, default=0, help="word choice and identities")
     prim.add_argument("--words-per-emotion", type=int, default=10,
                       help="EmoLex words per emotion")
-    prim.add_argument("--head", default="builtin",
-                      help="head to render: builtin | facecap (its .glb from $EMO3D_FACECAP)")
+    prim.add_argument("--head", default=DEFAULT_HEAD,
+                      help="head to render: " + " | ".join(HEAD_NAMES) + " (facecap: its .glb from $EMO3D_FACECAP)")
     prim.add_argument("--size", type=int, default=256, help="rendered image side, px")
     hidden_alias(prim, "--image-size", "size", type=int)
     add_quiet(prim)

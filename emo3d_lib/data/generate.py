@@ -34,11 +34,12 @@ import pandas as pd
 from emo3d_lib import atomic, schema
 from emo3d_lib.data.splits import DEFAULT_FRACTIONS, assign_splits, check_fractions
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.head import DEFAULT_HEAD, HEAD_NAMES
 from emo3d_lib.files import read_json_object
 from emo3d_lib.outputs import check_writable
 from emo3d_lib.seeding import derive_seed
 
-HEADS: tuple[str, ...] = ("builtin", "facecap")
+HEADS: tuple[str, ...] = HEAD_NAMES
 SHARD_DIR = "shards"
 CONFIG_NAME = "generation_config.json"
 MANIFEST_NAME = "generation_manifest.json"
@@ -63,7 +64,7 @@ class GenerationConfig:
     seed: int = 0
     images_per_sample: int = 2
     shard_size: int = 250
-    head: str = "builtin"
+    head: str = DEFAULT_HEAD
     image_size: int = 256
     jpeg_quality: int = 92
     split_fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
@@ -127,7 +128,7 @@ def worker_face_tools(head: str, size: int) -> tuple[Any, Any]:
     """Renderer and MediaPipe extractor, created once per worker process (GL context ~0.4 s)."""
     key = (head, size)
     if key not in _WORKER_FACE_TOOLS:
-        from emo3d_lib.face.head import load_head
+        from emo3d_lib.face.heads import load_head
         from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
         from emo3d_lib.face.render import FaceRenderer
 

@@ -34,6 +34,7 @@ import pandas as pd
 from emo3d_lib import atomic, schema
 from emo3d_lib.data.generate import HEADS, decode_jpeg, encode_jpeg
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.head import DEFAULT_HEAD
 from emo3d_lib.files import read_json_object
 from emo3d_lib.seeding import derive_seed, rng_for
 
@@ -135,7 +136,7 @@ def primitive_table(words_per_emotion: int = 10, seed: int = 0) -> pd.DataFrame:
 
 
 def generate_primitives(out: str | Path, *, seed: int = 0, words_per_emotion: int = 10,
-                        head: str = "builtin", image_size: int = 256, jpeg_quality: int = 92,
+                        head: str = DEFAULT_HEAD, image_size: int = 256, jpeg_quality: int = 92,
                         progress: bool = True, overwrite: bool = False) -> dict[str, Any]:
     """Render and score the primitive set into ``out``; write ``out/data/primitive_emotions.csv``.
 

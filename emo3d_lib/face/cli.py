@@ -11,6 +11,7 @@ import numpy as np
 
 from emo3d_lib.cli import add_quiet, hidden_alias, int_at_least, positive_float
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.head import DEFAULT_HEAD, HEAD_NAMES
 from emo3d_lib.schema import BLENDSHAPES
 
 
@@ -45,7 +46,7 @@ def _render(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from emo3d_lib import atomic
-    from emo3d_lib.face.head import load_head
+    from emo3d_lib.face.heads import load_head
     from emo3d_lib.face.identity import Identity, sample_identity
     from emo3d_lib.face.render import FaceRenderer
     from emo3d_lib.outputs import check_output_file
@@ -154,7 +155,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--index", type=int_at_least(0), default=0,
                    help="which prediction, when the JSON holds several")
     p.add_argument("--out", required=True, help="output .png/.jpg")
-    p.add_argument("--head", default="builtin", choices=("builtin", "facecap"), help="head model")
+    p.add_argument("--head", default=DEFAULT_HEAD, choices=HEAD_NAMES, help="head model")
     p.add_argument("--head-path", default=None, help="facecap.glb location (else EMO3D_FACECAP)")
     p.add_argument("--size", type=int_at_least(16), default=256, help="image side, px")
     p.add_argument("--backend", default="auto", choices=("auto", "egl", "numpy"),
@@ -172,7 +173,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("rig-check", help="rig fidelity: render -> MediaPipe, per-channel r")
     p.add_argument("--samples", type=int, default=300, help="random blendshape vectors")
     p.add_argument("--seed", type=int, default=0, help="the vectors and identities")
-    p.add_argument("--head", default="builtin", choices=("builtin", "facecap"),
+    p.add_argument("--head", default=DEFAULT_HEAD, choices=HEAD_NAMES,
                    help="head measured")
     p.add_argument("--size", type=int_at_least(16), default=256, help="image side, px")
     p.add_argument("--vary-identity", action="store_true",

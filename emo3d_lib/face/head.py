@@ -7,7 +7,6 @@ moderngl renderer, the numpy rasterizer and the pythreejs viewer all draw the sa
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,9 +14,9 @@ import numpy as np
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.validate import blendshape_matrix
 
-HEAD_NAMES = ("builtin", "facecap")
-
-
+#: heads ``emo3d_lib.face.heads.load_head`` builds; the first is the default everywhere
+HEAD_NAMES: tuple[str, ...] = ("ict", "builtin", "facecap")
+DEFAULT_HEAD = HEAD_NAMES[0]  # the ICT Face Model: scan-based, full head, MIT
 @dataclass(frozen=True)
 class MeshPart:
     """One drawable piece (skin, an eye, teeth...). ``morph_targets``: (52, V, 3) deltas."""
@@ -31,12 +30,49 @@ class MeshPart:
     morph_targets: np.ndarray | None = None  # float32 (52, V, 3) in BLENDSHAPES order
     tinted: bool = False  # albedo scaled by the identity's skin tone (skin, lips, brows)
     shininess: float = 0.0  # specular strength: wet eyes and teeth shine, skin a little
+    #: faces wound counter-clockwise seen from outside and never seen from behind: a renderer
+    #: may skip back faces (a large speed-up for a dense scan on a software rasterizer)
+    cull_back: bool = False
+    #: (K, V, 3) identity shape deltas (a morphable head's principal components), or None
+    identity_targets: np.ndarray | None = None
+    #: a rigid eyeball: centre (3,) it turns about and (52, 2) yaw (towards +x) / pitch (towards
+    #: +y) degrees per channel at weight 1. ``morph_targets`` then also hold the linearised turn
+    #: for viewers that only morph linearly; ``morphed`` turns the part rigidly instead.
+    pivot: np.ndarray | None = None
+    gaze: np.ndarray | None = None
 
-    def morphed(self, weights: np.ndarray) -> np.ndarray:
-        """Vertices for one 52-vector of blendshape weights (linear morph)."""
-        if self.morph_targets is None:
+    def shaped(self, identity: tuple[float, ...] | np.ndarray = ()) -> np.ndarray:
+        """Neutral vertices of the person with these identity coefficients (extra ones ignored)."""
+        if self.identity_targets is None or len(identity) == 0:
             return self.vertices
-        return self.vertices + np.tensordot(weights, self.morph_targets, axes=(0, 0))
+        c = np.asarray(identity, np.float32)[:len(self.identity_targets)]
+        nz = np.flatnonzero(c)
+        if not len(nz):
+            return self.vertices
+        return self.vertices + np.tensordot(c[nz], self.identity_targets[nz], axes=(0, 0))
+
+    def morphed(self, weights: np.ndarray, identity: tuple[float, ...] | np.ndarray = ()
+                ) -> np.ndarray:
+        """Vertices for one 52-vector of blendshape weights (linear morph over the non-zero
+        channels; a gaze part is turned rigidly) on the person ``identity``."""
+        base = self.shaped(identity)
+        if self.morph_targets is None:
+            return base
+        w = np.asarray(weights, np.float32)
+        if self.gaze is not None:
+            turn = w @ self.gaze
+            w = np.where(np.abs(self.gaze).sum(1) > 0, 0.0, w)
+        nz = np.flatnonzero(w)
+        out = base + np.tensordot(w[nz], self.morph_targets[nz], axes=(0, 0)) if len(nz) else base
+        if self.gaze is not None and np.any(turn):
+            pivot = self.pivot + (base - self.vertices).mean(0)
+            yaw, pitch = np.radians(turn)
+            ry = np.array([[np.cos(yaw), 0, np.sin(yaw)], [0, 1, 0],
+                           [-np.sin(yaw), 0, np.cos(yaw)]], np.float32)
+            rx = np.array([[1, 0, 0], [0, np.cos(pitch), np.sin(pitch)],
+                           [0, -np.sin(pitch), np.cos(pitch)]], np.float32)
+            out = (out - pivot) @ (ry @ rx).T + pivot
+        return out
 
 
 @dataclass(frozen=True)
@@ -54,6 +90,9 @@ class Head:
     #: per-channel response exponents (52,): a morph plays ``w ** curve`` (None = linear).
     #: Calibrated against MediaPipe, whose readout has a dead zone for small deformations.
     curve: np.ndarray | None = None
+    #: multisample anti-aliasing the GL renderer draws this head with. A dense scan's triangles
+    #: are about a pixel at 256 px, and on a software rasterizer 4x MSAA doubles its frame time.
+    msaa: int = 4
 
     def effective_weights(self, weights: np.ndarray) -> np.ndarray:
         """Morph influences for blendshape weights (apply before driving morph targets)."""
@@ -68,8 +107,9 @@ class Head:
                 return p
         raise Emo3DError(f"head {self.name!r} has no part {name!r}")
 
-    def landmarks(self, weights: np.ndarray) -> np.ndarray:
-        """(478, 3) landmark positions in head space for one weight vector."""
+    def landmarks(self, weights: np.ndarray, identity: tuple[float, ...] | np.ndarray = ()
+                  ) -> np.ndarray:
+        """(478, 3) landmark positions in head space for one weight vector and person."""
         if self.landmark_refs is None:
             raise Emo3DError(f"head {self.name!r} has no MediaPipe landmark correspondence")
         out = np.empty((len(self.landmark_refs), 3), np.float32)
@@ -77,7 +117,7 @@ class Head:
         for pi, part in enumerate(self.parts):
             sel = self.landmark_refs[:, 0] == pi
             if sel.any():
-                out[sel] = part.morphed(eff)[self.landmark_refs[sel, 1]]
+                out[sel] = part.morphed(eff, identity)[self.landmark_refs[sel, 1]]
         return out
 
 
@@ -88,20 +128,3 @@ def check_weights(weights: np.ndarray | list, what: str = "weights") -> np.ndarr
     """
     return blendshape_matrix(weights, what)
 
-
-@functools.cache
-def _load_cached(name: str, path: str | None) -> Head:
-    if name == "builtin":
-        from emo3d_lib.face.builtin_head import build_builtin_head
-
-        return build_builtin_head()
-    if name == "facecap":
-        from emo3d_lib.face.facecap import load_facecap
-
-        return load_facecap(path)
-    raise Emo3DError(f"unknown head {name!r}; choose one of {', '.join(HEAD_NAMES)}")
-
-
-def load_head(name: str = "builtin", path: str | None = None) -> Head:
-    """The named head (cached per process). ``path`` points at a Face Cap ``.glb`` copy."""
-    return _load_cached(name, None if path is None else str(path))

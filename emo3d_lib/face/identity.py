@@ -18,6 +18,8 @@ SKIN_TONES = np.array([
     (0.50, 0.34, 0.24), (0.36, 0.24, 0.17),
 ], np.float32)
 DEFAULT_SKIN = (0.88, 0.675, 0.55)
+#: identity coefficients sampled per person (the ICT asset ships this many identity shapes)
+N_IDENTITY_COEFFS = 30
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Identity:
     offset: tuple[float, float] = (0.0, 0.0)  # image fractions
     skin_tone: tuple[float, float, float] = DEFAULT_SKIN
     background: tuple[float, float, float] = (0.62, 0.66, 0.70)
+    #: a morphable head's identity coefficients (ICT: principal components, N(0, 1) each);
+    #: empty = the mean face. Heads without identity shapes ignore them.
+    identity_coeffs: tuple[float, ...] = ()
 
     @classmethod
     def default(cls) -> Identity:
@@ -62,6 +67,9 @@ def sample_identity(seed: int, index: int) -> Identity:
         offset=tuple(float(x) for x in rng.uniform(-0.06, 0.06, 2)),
         skin_tone=tuple(float(x) for x in tone),
         background=tuple(float(x) for x in np.clip(bg, 0, 1)),
+        # own stream, so the fields above stay what they were before identity shapes existed
+        identity_coeffs=tuple(float(x) for x in rng_for(seed, "identity-coeffs", index)
+                              .standard_normal(N_IDENTITY_COEFFS)),
     )
 
 

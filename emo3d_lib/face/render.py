@@ -14,7 +14,8 @@ import numpy as np
 
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.face import scene
-from emo3d_lib.face.head import Head, check_weights, load_head
+from emo3d_lib.face.head import DEFAULT_HEAD, Head, check_weights
+from emo3d_lib.face.heads import load_head
 from emo3d_lib.face.identity import DEFAULT_SKIN, Identity
 
 BACKENDS = ("auto", "egl", "numpy")
@@ -96,7 +97,7 @@ class _GLBackend:
         self.size = size
         ctx = self.ctx
         self.prog = ctx.program(vertex_shader=_VERT, fragment_shader=_FRAG)
-        samples = min(4, ctx.max_samples)
+        samples = min(head.msaa, ctx.max_samples)
         self.fbo = ctx.framebuffer(
             color_attachments=[ctx.renderbuffer((size, size), 4, samples=samples)],
             depth_attachment=ctx.depth_renderbuffer((size, size), samples=samples))
@@ -130,6 +131,10 @@ class _GLBackend:
         for (part, wv, wn), (vbo, vao, tex, uv) in zip(posed, self.parts, strict=True):
             colors, tint = _shade_params(part, ident)
             vbo.write(np.concatenate([wv, wn, colors, uv], 1).astype("f4").tobytes())
+            if part.cull_back:
+                ctx.enable(ctx.CULL_FACE)
+            else:
+                ctx.disable(ctx.CULL_FACE)
             prog["tint"].value = tuple(tint)
             prog["shininess"].value = part.shininess
             prog["use_tex"].value = tex is not None
@@ -215,7 +220,7 @@ class FaceRenderer:
     first ``render`` call, in the calling process. ``$EMO3D_RENDER_BACKEND`` overrides "auto".
     """
 
-    def __init__(self, head: Head | str = "builtin", size: int = 256,
+    def __init__(self, head: Head | str = DEFAULT_HEAD, size: int = 256,
                  backend: str = "auto") -> None:
         if backend not in BACKENDS:
             raise Emo3DError(f"backend {backend!r} is not one of {BACKENDS}")
@@ -283,7 +288,7 @@ class FaceRenderer:
                          for wi, ident in zip(w, identities, strict=True)])
 
 
-def render_faces(weights: np.ndarray, head: str | Head = "builtin", size: int = 256,
+def render_faces(weights: np.ndarray, head: str | Head = DEFAULT_HEAD, size: int = 256,
                  identities: list[Identity] | None = None, backend: str = "auto") -> np.ndarray:
     """One-shot convenience: uint8 (N, size, size, 3) images of ``weights`` (N, 52)."""
     return FaceRenderer(head, size=size, backend=backend).render(weights, identities)

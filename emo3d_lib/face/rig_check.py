@@ -2,7 +2,9 @@
 
 Per channel we report Pearson r between the weight put into the rig and the score MediaPipe
 recovers from the image, beside the *ceiling* (the rig's true landmarks fed straight to the
-blendshape model, no image) and, when that head is available, Face Cap's r. A channel is dead
+blendshape model, no image; the built-in head's for a head without a landmark correspondence),
+the built-in head's r on the same vectors (for any other head) and, when that head is
+available, Face Cap's r. A channel is dead
 when the blendshape model keeps it at ~0 whatever the face does, so it is left out of the
 mean. Deadness is judged on everything MediaPipe saw in the run (ceiling
 inputs and all images, Face Cap's included), so a channel our rig fails to move stays live.
@@ -16,7 +18,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from emo3d_lib.errors import Emo3DError
-from emo3d_lib.face.head import Head, load_head
+from emo3d_lib.face.head import DEFAULT_HEAD, Head
+from emo3d_lib.face.heads import load_head
 from emo3d_lib.face.identity import Identity, sample_identities
 from emo3d_lib.schema import BLENDSHAPES
 from emo3d_lib.seeding import rng_for
@@ -60,6 +63,7 @@ class RigCheck:
     r_ceiling: np.ndarray
     dead: list[str]
     r_facecap: np.ndarray | None = None
+    r_builtin: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -76,8 +80,11 @@ class RigCheck:
                "mean_r_ceiling": float(np.mean(self.r_ceiling[self.live])),
                "r_image": dict(zip(BLENDSHAPES, map(float, self.r_image), strict=True)),
                "r_ceiling": dict(zip(BLENDSHAPES, map(float, self.r_ceiling), strict=True))}
-        if self.r_facecap is not None:
-            out["r_facecap"] = dict(zip(BLENDSHAPES, map(float, self.r_facecap), strict=True))
+        for key in ("r_facecap", "r_builtin"):
+            if getattr(self, key) is not None:
+                out[key] = dict(zip(BLENDSHAPES, map(float, getattr(self, key)), strict=True))
+        if self.r_builtin is not None:
+            out["mean_r_builtin"] = float(np.mean(self.r_builtin[self.live]))
         return out
 
 
@@ -112,21 +119,24 @@ def ceiling_scores(head: Head, weights: np.ndarray, identities: list[Identity],
     return model(pts)
 
 
-def run_rig_check(head: str = "builtin", samples: int = 300, seed: int = 0, size: int = 256,
+def run_rig_check(head: str = DEFAULT_HEAD, samples: int = 300, seed: int = 0, size: int = 256,
                   vary_identity: bool = False, facecap: str | None | bool = None,
-                  progress: bool = True, builtin: Head | None = None) -> RigCheck:
+                  progress: bool = True, builtin: Head | None = None,
+                  compare_builtin: bool = True) -> RigCheck:
     """The issue-3 benchmark. ``facecap``: path to facecap.glb, True = default lookup, or
     None/False to skip the Face Cap column. ``builtin``: a modified built-in head to check
-    instead of the shipped one (the shape-fit study). A channel is dead when its score stays below
-    ``DEAD_MAX`` on every ceiling input and every rendered image of this run."""
+    instead of the shipped one (the shape-fit study). ``compare_builtin``: for another head,
+    also run the built-in head on the same vectors (its column and mean). A channel is dead
+    when its score stays below ``DEAD_MAX`` on every ceiling input and every rendered image
+    of this run."""
     if samples < 10:
         raise Emo3DError(f"samples must be >= 10 for a correlation, got {samples}")
     weights = sparse_weights(samples, seed)
     idents = (sample_identities(seed, samples) if vary_identity
               else [Identity.default()] * samples)
     builtin = load_head("builtin") if builtin is None else builtin
-    ceil = ceiling_scores(builtin, weights, idents, size)
     h = builtin if head == "builtin" else load_head(head)
+    ceil = ceiling_scores(h if h.landmark_refs is not None else builtin, weights, idents, size)
     scores, found = image_round_trip(h, weights, idents, size, f"rig-check {head}", progress)
     if found.sum() < 3:
         raise Emo3DError(f"only {int(found.sum())} of {samples} faces detected on head {head}")
@@ -134,6 +144,11 @@ def run_rig_check(head: str = "builtin", samples: int = 300, seed: int = 0, size
     res = RigCheck(head=head, samples=samples, seed=seed, detected=int(found.sum()),
                    r_image=pearson(weights[found], scores[found]),
                    r_ceiling=pearson(weights, ceil), dead=[])
+    if compare_builtin and head != "builtin":
+        bs, bf = image_round_trip(builtin, weights, idents, size, "rig-check builtin", progress)
+        res.r_builtin = pearson(weights[bf], bs[bf])
+        res.extra["builtin_detected"] = int(bf.sum())
+        seen = np.maximum(seen, bs.max(0))
     if facecap and head != "facecap":
         from emo3d_lib.face.facecap import find_facecap
 
@@ -152,10 +167,12 @@ def run_rig_check(head: str = "builtin", samples: int = 300, seed: int = 0, size
 def format_table(res: RigCheck) -> str:
     """The printed report; its last line is ``mean r = X`` over live channels."""
     fc = res.r_facecap is not None
+    bi = res.r_builtin is not None
     lines = [f"rig-check head={res.head} samples={res.samples} seed={res.seed} "
              f"detected={res.detected}/{res.samples} (each channel on with p={ACTIVE_PROB}, "
              "weight U(0.1, 1))",
-             f"{'channel':<20}{'r':>7}{'ceiling':>9}" + (f"{'facecap':>9}" if fc else "")
+             f"{'channel':<20}{'r':>7}{'ceiling':>9}" + (f"{'builtin':>9}" if bi else "")
+             + (f"{'facecap':>9}" if fc else "")
              + "  note"]
     for k, name in enumerate(BLENDSHAPES):
         if name == "_neutral":
@@ -164,12 +181,16 @@ def format_table(res: RigCheck) -> str:
         if name in STRICT and not note:
             note = f"bar {STRICT_R}" + (" MISS" if res.r_image[k] < STRICT_R else "")
         row = f"{name:<20}{res.r_image[k]:7.3f}{res.r_ceiling[k]:9.3f}"
+        if bi:
+            row += f"{res.r_builtin[k]:9.3f}"
         if fc:
             row += f"{res.r_facecap[k]:9.3f}"
         lines.append(row + "  " + note)
     live = res.live
     lines.append(f"dead ({len(res.dead)}): {', '.join(res.dead) or '-'}")
     lines.append(f"live channels: {len(live)}; mean ceiling r = {np.mean(res.r_ceiling[live]):.3f}"
+                 + (f"; mean built-in r = {np.mean(res.r_builtin[live]):.3f} (same run)"
+                    if bi else "")
                  + (f"; mean Face Cap r = {np.mean(res.r_facecap[live]):.3f}" if fc else ""))
     lines.append(f"mean r = {res.mean_r:.3f}")
     return "\n".join(lines)

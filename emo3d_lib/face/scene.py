@@ -58,13 +58,39 @@ def project(world: np.ndarray, mvp: np.ndarray, size: int) -> np.ndarray:
                      ndc[:, 2]], 1)
 
 
+_INCIDENCE: dict[tuple[int, int], tuple] = {}
+
+
+def _incidence(faces: np.ndarray, n_vertices: int) -> tuple:
+    """(corner index columns, sparse (V, F) vertex-face incidence) of a persistent faces array,
+    cached by identity: summing the face normals around each vertex is one sparse product."""
+    key = (id(faces), n_vertices)
+    hit = _INCIDENCE.get(key)
+    if hit is None or hit[0] is not faces:
+        from scipy.sparse import csr_matrix
+
+        rows = np.asarray(faces).reshape(-1)
+        cols = np.repeat(np.arange(len(faces)), 3)
+        mat = csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
+                         shape=(n_vertices, len(faces)))
+        corners = tuple(np.ascontiguousarray(faces[:, k]) for k in range(3))
+        if len(_INCIDENCE) > 64:
+            _INCIDENCE.clear()
+        hit = _INCIDENCE[key] = (faces, corners, mat)
+    return hit[1], hit[2]
+
+
 def vertex_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Area-weighted vertex normals (unit length)."""
-    fn = np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]])
-    idx = faces.reshape(-1)
-    rep = np.repeat(fn, 3, axis=0)
-    n = np.stack([np.bincount(idx, rep[:, c], minlength=len(v)) for c in range(3)], 1)
-    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    (i0, i1, i2), mat = _incidence(faces, len(v))
+    a = v[i0]
+    e1, e2 = v[i1] - a, v[i2] - a
+    fn = np.empty_like(e1)
+    fn[:, 0] = e1[:, 1] * e2[:, 2] - e1[:, 2] * e2[:, 1]
+    fn[:, 1] = e1[:, 2] * e2[:, 0] - e1[:, 0] * e2[:, 2]
+    fn[:, 2] = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    n = mat @ fn
+    return n / np.maximum(np.sqrt(np.einsum("ij,ij->i", n, n))[:, None], 1e-9)
 
 
 def posed_parts(head: Head, weights: np.ndarray, ident: Identity
@@ -73,7 +99,7 @@ def posed_parts(head: Head, weights: np.ndarray, ident: Identity
     out = []
     eff = head.effective_weights(weights)
     for part in head.parts:
-        wv = to_world(head, part.morphed(eff), ident).astype(np.float32)
+        wv = to_world(head, part.morphed(eff, ident.identity_coeffs), ident).astype(np.float32)
         out.append((part, wv, vertex_normals(wv, part.faces).astype(np.float32)))
     return out
 
@@ -81,5 +107,5 @@ def posed_parts(head: Head, weights: np.ndarray, ident: Identity
 def landmarks_px(head: Head, weights: np.ndarray, ident: Identity, size: int) -> np.ndarray:
     """(478, 2) pixel coordinates of the head's true FaceLandmarker landmarks."""
     mvp, _ = camera(ident, size)
-    world = to_world(head, head.landmarks(weights), ident)
+    world = to_world(head, head.landmarks(weights, ident.identity_coeffs), ident)
     return project(world, mvp, size)[:, :2]

@@ -24,7 +24,8 @@ from tqdm.auto import tqdm
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.face import landmarks as lm
 from emo3d_lib.face.builtin_head import build_builtin_head, skin_context
-from emo3d_lib.face.head import Head, load_head
+from emo3d_lib.face.head import Head
+from emo3d_lib.face.heads import load_head
 from emo3d_lib.face.rig import RigContext
 from emo3d_lib.face.rig_check import RigCheck, pearson, run_rig_check, sparse_weights
 from emo3d_lib.schema import BLENDSHAPES
@@ -232,12 +233,12 @@ def heldout_check(fits: list[ChannelFit], samples: int = 300, seed: int = 0, siz
     the rig with every fit applied, on the same vectors (rig-check's own: never seen by a fit).
     Compare on the first one's live channels."""
     if before is None:
-        before = run_rig_check(samples=samples, seed=seed, size=size, facecap=False,
-                               progress=progress)
+        before = run_rig_check(head="builtin", samples=samples, seed=seed, size=size,
+                               facecap=False, progress=progress)
     elif (before.samples, before.seed) != (samples, seed):
         raise Emo3DError(f"before: a rig-check of {before.samples} vectors, seed {before.seed}; "
                          f"this check uses {samples}, seed {seed}")
-    after = run_rig_check(samples=samples, seed=seed, size=size, facecap=False,
+    after = run_rig_check(head="builtin", samples=samples, seed=seed, size=size, facecap=False,
                           progress=progress, builtin=corrected_head(fits))
     after.dead = before.dead
     return before, after

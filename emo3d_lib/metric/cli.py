@@ -8,6 +8,7 @@ import sys
 
 from emo3d_lib.cli import add_quiet, hidden_alias, int_at_least, positive_float
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.head import DEFAULT_HEAD, HEAD_NAMES
 from emo3d_lib.metric.anchors import ANCHORS
 
 
@@ -52,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     hidden_alias(p, "--boot", "n_boot", type=int_at_least(1))
     p.add_argument("--batch-size", type=int_at_least(1), default=64,
                    help="faces rendered and embedded at a time")
-    p.add_argument("--head", default="builtin", choices=("builtin", "facecap"),
+    p.add_argument("--head", default=DEFAULT_HEAD, choices=HEAD_NAMES,
                    help="head to render (facecap: its .glb from $EMO3D_FACECAP)")
     p.add_argument("--size", type=int_at_least(16), default=256,
                    help="image side in px (rendered faces; --images are resized to it)")
