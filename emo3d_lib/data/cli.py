@@ -10,6 +10,9 @@ from emo3d_lib.cli import add_quiet, hidden_alias
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.face.head import DEFAULT_HEAD, HEAD_NAMES
 
+_HEAD_HELP = ("head to render: " + " | ".join(HEAD_NAMES)
+              + " (facecap: its .glb from $EMO3D_FACECAP)")
+
 
 def _split_fractions(text: str) -> tuple[float, float, float]:
     try:
@@ -37,7 +40,7 @@ def register(subparsers: Any) -> None:
                      help="dask.distributed scheduler address; overrides --workers")
     gen.add_argument("--shard-size", type=int, default=250, help="samples per shard")
     gen.add_argument("--head", default=DEFAULT_HEAD,
-                     help="head to render: " + " | ".join(HEAD_NAMES) + " (facecap: its .glb from $EMO3D_FACECAP)")
+                     help=_HEAD_HELP)
     gen.add_argument("--size", type=int, default=256, help="rendered image side, px")
     hidden_alias(gen, "--image-size", "size", type=int)
     gen.add_argument("--split", type=_split_fractions, default=(0.8, 0.1, 0.1),
@@ -54,7 +57,7 @@ def register(subparsers: Any) -> None:
     prim.add_argument("--words-per-emotion", type=int, default=10,
                       help="EmoLex words per emotion")
     prim.add_argument("--head", default=DEFAULT_HEAD,
-                      help="head to render: " + " | ".join(HEAD_NAMES) + " (facecap: its .glb from $EMO3D_FACECAP)")
+                      help=_HEAD_HELP)
     prim.add_argument("--size", type=int, default=256, help="rendered image side, px")
     hidden_alias(prim, "--image-size", "size", type=int)
     add_quiet(prim)
