@@ -121,10 +121,21 @@ class BlendshapePanel(anywidget.AnyWidget):
                          weights=[float(x) for x in w], **kwargs)
 
 
+def _clipped(weights: Any) -> np.ndarray:
+    """(N, 52) weights clipped into [0, 1] (a model's raw output may overshoot a little), then
+    validated as the face stage does (``face.head.check_weights``: shape, numbers, finite)."""
+    try:
+        raw = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        return check_weights(weights)  # names what is not a number
+    if not np.isfinite(raw).all():
+        return check_weights(raw)  # names the non-finite value
+    return check_weights(np.clip(raw, 0.0, 1.0))
+
+
 def clipped_weights(weights: Any) -> np.ndarray:
-    """One face's 52 weights, validated as the face stage does (``face.head.check_weights``
-    raises on a wrong shape or a non-finite value), then clipped into the sliders' [0, 1]."""
-    w = check_weights(weights)
+    """One face's 52 weights clipped into the sliders' [0, 1] (see ``_clipped``)."""
+    w = _clipped(weights)
     if len(w) != 1:
         raise Emo3DError(f"weights: expected one face ({N_BLENDSHAPES} values), got {len(w)} rows")
     return np.clip(w[0], 0.0, 1.0)
@@ -286,7 +297,7 @@ def render_clipped_faces(weights: np.ndarray, head: Any, size: int = 256) -> np.
     from emo3d_lib.face.identity import Identity
     from emo3d_lib.face.render import FaceRenderer
 
-    rows = np.clip(check_weights(weights), 0.0, 1.0)
+    rows = _clipped(weights)
     key = (id(head), size)
     if key not in _RENDERERS:
         _RENDERERS[key] = FaceRenderer(head, size)
