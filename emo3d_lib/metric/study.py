@@ -18,7 +18,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from emo3d_lib.errors import Emo3DError
-from emo3d_lib.metric.bootstrap import N_BOOT, paired_difference_ci
+from emo3d_lib.metric.bootstrap import LEVEL, N_BOOT, bootstrap_indices, paired_difference_ci
 from emo3d_lib.metric.divergence import reference_code_kl
 from emo3d_lib.metric.emo3d import Emo3DEvaluator, Emo3DResult
 
@@ -141,6 +141,42 @@ def rank_correlations(scored: dict[str, Scored]) -> dict[str, Any]:
     return out
 
 
+def _rank_rows(x: np.ndarray) -> np.ndarray:
+    """Average ranks along axis 0 (models), for every column (bootstrap draw) at once."""
+    from scipy.stats import rankdata
+
+    return rankdata(x, axis=0)
+
+
+def spearman_interval(scored: dict[str, Scored], n_boot: int = N_BOOT, seed: int = 0,
+                      level: float = LEVEL) -> dict[str, Any]:
+    """Spearman(MSE, mean KL) across models with a percentile-bootstrap interval over prompts.
+
+    Each draw resamples the n prompts (the same draw for every model), recomputes every model's
+    mean MSE and mean KL, and ranks the models on both. ``share_identical`` is the share of draws
+    in which the two rankings are the same (rho = 1). Undefined (None) with fewer than 3 models;
+    a draw where one side is constant across models counts as rho = 0.
+    """
+    models = [s for s in scored.values() if s.kind == "model" and s.result.mse is not None]
+    out: dict[str, Any] = {"spearman": None, "lo": None, "hi": None, "share_identical": None,
+                           "n_models": len(models), "n_boot": n_boot, "level": level}
+    if len(models) < 3:
+        return out
+    mse = np.stack([s.result.mse for s in models])   # (m, n)
+    kl = np.stack([s.result.kl for s in models])
+    idx = bootstrap_indices(mse.shape[1], n_boot, seed, "spearman-models")
+    rm = _rank_rows(mse[:, idx].mean(axis=2))       # (m, n_boot)
+    rk = _rank_rows(kl[:, idx].mean(axis=2))
+    rm, rk = rm - rm.mean(0), rk - rk.mean(0)
+    denom = np.sqrt((rm ** 2).sum(0) * (rk ** 2).sum(0))
+    rho = np.where(denom > 0, (rm * rk).sum(0) / np.where(denom > 0, denom, 1.0), 0.0)
+    point, _ = _spearman(mse.mean(1), kl.mean(1))
+    lo, hi = np.quantile(rho, [(1 - level) / 2, (1 + level) / 2])
+    out.update({"spearman": point, "lo": float(lo), "hi": float(hi),
+                "share_identical": float(np.mean(rho > 1 - 1e-9))})
+    return out
+
+
 def disagreements(scored: dict[str, Scored], top: int = 3) -> pd.DataFrame:
     """Prompts where MSE and KL prefer different models, strongest first (Figure 6 analog).
 
@@ -207,21 +243,11 @@ def reference_flaw_effect(evaluator: Emo3DEvaluator, scored: dict[str, Scored]) 
 
 
 def find_clip_checkpoint(runs_dir: str | Path | None = None) -> str | None:
-    """The CLIP the book's metric uses: OpenAI ViT-B/32 if on disk, else the Emo3D-CLIP that
-    chapter 3 trained under ``runs_dir`` (a folder with ``clip_config.json``), else ``None``
-    (``load_clip`` then tries its default location)."""
-    from emo3d_lib.models.clip import CONFIG_FILE, openai_checkpoint
+    """Where the book's metric CLIP is, by the one rule (``models.clip.resolve_clip``)."""
+    from emo3d_lib.models.clip import resolve_clip
 
-    found = openai_checkpoint()
-    if found:
-        return found
-    if runs_dir is not None and (Path(runs_dir) / "emo3d-clip" / CONFIG_FILE).is_file():
-        return str(Path(runs_dir) / "emo3d-clip")  # where chapter 3 trains it
-    if runs_dir is not None and Path(runs_dir).is_dir():
-        hits = sorted(Path(runs_dir).rglob(CONFIG_FILE), key=lambda p: (len(p.parts), str(p)))
-        if hits:
-            return str(hits[0].parent)
-    return None
+    choice = resolve_clip(None, runs_dir=runs_dir)
+    return None if choice is None else choice.location
 
 
 @contextlib.contextmanager

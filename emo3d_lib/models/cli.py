@@ -37,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--lr", type=positive_float)
     c.add_argument("--device", default=None)
     c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--config", default="emo3d-clip",
+                   help="Emo3D-CLIP config: emo3d-clip (pixel tower) | emo3d-clip-mediapipe")
     c.set_defaults(func=_train_clip)
 
     q = subparsers.add_parser("predict", help="text -> 52 blendshape scores as JSON")
@@ -71,7 +73,8 @@ def _train_clip(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise Emo3DError(f"parameter --seed={args.seed} must be >= 0")
     m = train_clip(args.data, args.out, epochs=args.epochs, batch_size=args.batch_size,
-                   lr=args.lr, seed=args.seed, device=pick_device(args.device))
+                   lr=args.lr, seed=args.seed, device=pick_device(args.device),
+                   config=args.config)
     print(json.dumps({"backbone": m["backbone"], "test": m["test"],
                       "wall_time_s": m["wall_time_s"]}, indent=2))
     return 0

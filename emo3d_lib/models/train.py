@@ -49,13 +49,13 @@ def resolve_clip(clip_checkpoint: str | None, td: TrainingData, out_dir: Path, s
 
     Returns (clip, how it is recorded in model_config.json, seconds spent training it).
     """
-    from emo3d_lib.models.clip import load_clip, openai_checkpoint
+    from emo3d_lib.models.clip import load_clip, resolve_clip
 
-    if clip_checkpoint is not None:
-        return load_clip(clip_checkpoint, device), str(Path(clip_checkpoint).resolve()), 0.0
-    found = openai_checkpoint()
-    if found:
-        return load_clip(found, device), found, 0.0
+    choice = resolve_clip(clip_checkpoint, search_default=False)
+    if choice is not None:
+        record = str(Path(choice.location).resolve()) if choice.reason == "given" \
+            else choice.location
+        return load_clip(choice.location, device), record, 0.0
     from emo3d_lib.models.train_clip import train_clip
 
     t0 = time.perf_counter()
