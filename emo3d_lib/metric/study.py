@@ -44,12 +44,30 @@ class Scored:
 def score_sources(evaluator: Emo3DEvaluator, sources: dict[str, tuple[str, np.ndarray]],
                   progress: bool = True) -> dict[str, Scored]:
     """Render, embed and score every source once (embeddings are kept for the K/n sweeps)."""
-    out = {}
-    for name, (kind, faces) in tqdm(sources.items(), desc="score sources", leave=False,
-                                    disable=not progress):
-        emb = evaluator.embed_faces(faces)
-        out[name] = Scored(name, kind, np.asarray(faces, np.float32), emb,
-                           evaluator.score_embeddings(emb, faces))
+    return score_towers({"only": evaluator}, sources, progress)["only"]
+
+
+def with_backbone(evaluator: Emo3DEvaluator, clip: Any) -> Emo3DEvaluator:
+    """The same prompts, renderer, K, alpha and eps judged by another CLIP (image tower)."""
+    return Emo3DEvaluator(evaluator.prompts, clip, evaluator.render, k=evaluator.k,
+                          alpha=evaluator.alpha, eps=evaluator.eps,
+                          batch_size=evaluator.batch_size, progress=evaluator.progress,
+                          renderer_name=evaluator.renderer_name)
+
+
+def score_towers(evaluators: dict[str, Emo3DEvaluator],
+                 sources: dict[str, tuple[str, np.ndarray]], progress: bool = True
+                 ) -> dict[str, dict[str, Scored]]:
+    """Every source scored by every evaluator (one per image tower, same prompts and renderer):
+    each batch of faces is rendered once and shown to every tower."""
+    first = next(iter(evaluators.values()))
+    out: dict[str, dict[str, Scored]] = {name: {} for name in evaluators}
+    for src, (kind, faces) in tqdm(sources.items(), desc="score sources", leave=False,
+                                   disable=not progress):
+        emb = first.embed_faces(faces, clips=[ev.clip for ev in evaluators.values()])
+        for (name, ev), e in zip(evaluators.items(), emb, strict=True):
+            out[name][src] = Scored(src, kind, np.asarray(faces, np.float32), e,
+                                    ev.score_embeddings(e, faces))
     return out
 
 
@@ -177,6 +195,25 @@ def spearman_interval(scored: dict[str, Scored], n_boot: int = N_BOOT, seed: int
     return out
 
 
+def spearman_record(scored: dict[str, Scored], n_boot: int = N_BOOT, seed: int = 0
+                    ) -> dict[str, Any]:
+    """:func:`spearman_interval` under the keys ``table2.json`` and the summary page read."""
+    ci = spearman_interval(scored, n_boot=n_boot, seed=seed)
+    return {"spearman_lo": ci["lo"], "spearman_hi": ci["hi"],
+            "spearman_share_identical": ci["share_identical"], "spearman_n_boot": n_boot}
+
+
+def tower_record(scored: dict[str, Scored], checks: pd.DataFrame, corr: dict[str, Any],
+                 n_boot: int = N_BOOT, seed: int = 0) -> dict[str, Any]:
+    """What ``table2.json`` keeps of one image tower's study (JSON-ready)."""
+    return {
+        "sources": {name: s.result.summary(n_boot=n_boot, seed=seed) | {"kind": s.kind}
+                    for name, s in scored.items()},
+        "sanity": checks.to_dict(orient="records"),
+        "rank_correlations": {key: v for key, v in corr.items() if key != "across_samples"},
+    }
+
+
 def disagreements(scored: dict[str, Scored], top: int = 3) -> pd.DataFrame:
     """Prompts where MSE and KL prefer different models, strongest first (Figure 6 analog).
 
@@ -272,16 +309,16 @@ def native_stderr_silenced() -> Iterator[None]:
 
 
 def image_tower_kind(clip: Any) -> str:
-    """A short description of a CLIP's image tower for captions ("pixels", MediaPipe, ...)."""
+    """A short description of a CLIP's image tower for captions (pixels, MediaPipe, ...)."""
     import json
 
-    from emo3d_lib.models.clip import CONFIG_FILE
+    from emo3d_lib.models.clip import CONFIG_FILE, image_tower_type
 
     source = Path(str(getattr(clip, "source", "") or ""))
     if (source / CONFIG_FILE).is_file():
-        cfg = json.loads((source / CONFIG_FILE).read_text(encoding="utf-8"))
-        kind = cfg.get("image_tower", {"type": "pixels"}).get("type", "pixels")
-        return {"pixels": "small image encoder on pixels (trained here)",
+        kind = image_tower_type(json.loads((source / CONFIG_FILE).read_text(encoding="utf-8")))
+        return {"pixels-cnn": "convolutional encoder on the rendered face's pixels (trained here)",
+                "pixels-vit": "small ViT on pixels (trained here)",
                 "mediapipe-blendshapes": "MediaPipe blendshapes read off the image + MLP "
-                                         "(trained here)"}.get(kind, kind)
+                                         "(trained here; never sees pixels)"}[kind]
     return "ViT-B/32 (pretrained)" if "ViT" in str(getattr(clip, "name", "")) else "unknown"

@@ -85,6 +85,21 @@ class ClipModel:
         self.device = device
         return self
 
+    @property
+    def fingerprint(self) -> str | None:
+        """Name + a hash of the weights on disk (a cache key for this CLIP's embeddings), or
+        None when the weights have no file (nothing safe to key a cache on)."""
+        import hashlib
+
+        src = Path(self.source) if self.source else None
+        weights = src / WEIGHTS_FILE if src is not None and src.is_dir() else src
+        if weights is None or not weights.is_file():
+            return None
+        stat = weights.stat()
+        if stat.st_size > 50_000_000:  # a pretrained file: size + mtime, not 350 MB of hashing
+            return f"{self.name}:{stat.st_size}:{int(stat.st_mtime)}"
+        return f"{self.name}:{hashlib.sha256(weights.read_bytes()).hexdigest()[:16]}"
+
     def normalize(self, x: Any) -> Any:
         """[0, 1] tensor (N,3,S,S) at the tower's size -> the tower's input (OpenAI mean/std)."""
         import torch

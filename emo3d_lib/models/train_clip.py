@@ -362,3 +362,15 @@ def train_clip(
     }
     write_json(out / "metrics.json", metrics)
     return metrics
+
+
+def ensure_clip(data: str | Path, out_dir: str | Path, config: str = "emo3d-clip",
+                **train: Any) -> Path:
+    """``out_dir`` if it already holds an Emo3D-CLIP, else train one there first (e.g. chapter
+    5's MediaPipe-score tower beside chapter 3's pixel tower)."""
+    from emo3d_lib.models.clip import CONFIG_FILE
+
+    out = Path(out_dir)
+    if not (out / CONFIG_FILE).is_file():
+        train_clip(data, out, config=config, **train)
+    return out
