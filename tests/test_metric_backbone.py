@@ -76,3 +76,27 @@ def test_unknown_image_tower_is_refused():
         clipmod.image_tower_type({"image_tower": {"type": "sonar"}})
     assert clipmod.image_tower_type({}) == "pixels-vit"   # configs from before the key
     assert clipmod.image_tower_type({"image_tower": {"type": "pixels"}}) == "pixels-vit"
+
+
+def test_mediapipe_score_tower_reads_faces_not_pixels(tiny_model_dataset, model_cache_dir,
+                                                      image_dataset, tmp_path):
+    """The named alternative: MediaPipe's 52 scores + MLP. A rendered dataset face embeds like
+    the dataset's stored scores of it; an image with no face embeds as the all-zero score
+    vector, with a warning."""
+    from emo3d_lib.models import load_clip
+    from emo3d_lib.models.data import load_images, load_training_data
+    from emo3d_lib.models.train_clip import ensure_clip
+
+    out = ensure_clip(tiny_model_dataset, tmp_path / "mp", "emo3d-clip-mediapipe", epochs=2,
+                      batch_size=32, seed=0, cache_dir=model_cache_dir)
+    assert ensure_clip(tiny_model_dataset, out, "emo3d-clip-mediapipe") == out  # not retrained
+    clip = load_clip(str(out))
+    assert clip.reads_blendshapes and clip.name == "Emo3D-CLIP (MediaPipe scores)"
+    noise = np.random.default_rng(0).integers(0, 255, (2, 80, 70, 3), dtype=np.uint8)
+    with pytest.warns(UserWarning, match="no face"):
+        i = clip.encode_images(noise, batch_size=1)
+    assert np.allclose(i[0], clip.encode_blendshapes(np.zeros((1, 52), np.float32))[0], atol=1e-6)
+    td = load_training_data(image_dataset)
+    pixels = load_images(td.image_paths(np.arange(3)), 256)
+    from_scores = clip.encode_blendshapes(td.image_blendshapes[:3])
+    assert np.all(np.sum(clip.encode_images(pixels) * from_scores, axis=1) > 0.95)

@@ -133,9 +133,6 @@ def summary_table(results: dict[str, Any]) -> pd.DataFrame:
 #: The words a verdict starts with (tests check each follows from its numbers).
 HOLDS, NOT_HOLD, UNDETERMINED = "holds", "does not hold", "undetermined"
 VERDICTS = (HOLDS, NOT_HOLD, UNDETERMINED)
-#: Emo3D's direction, stated once: lower KL = better; Emo3D = sigmoid(KL) maps KL >= 0 to
-#: [0.5, 1), so lower Emo3D is better too.
-DIRECTION = "lower mean KL (and so lower Emo3D) = better"
 
 
 def verdict_word(agreement: str) -> str:
@@ -164,7 +161,7 @@ def best_model_verdict(sources: dict[str, Any]) -> tuple[str, str] | None:
         return ("tie: " + ", ".join(MODEL_NAMES[n] for n in tied) + f" (mean KL {low:.3f})",
                 f"{UNDETERMINED}: tied scores")
     best = order[0]
-    ours = f"{MODEL_NAMES[best]} (lowest mean KL, {low:.3f}; {DIRECTION})"
+    ours = f"{MODEL_NAMES[best]} (lowest mean KL, {low:.3f}; lower = better)"
     verdict = HOLDS if best == "clip-mlp" else NOT_HOLD
     reason = "CLIP + regression unit has the lowest mean KL" if verdict == HOLDS else \
         f"{MODEL_NAMES[best]}, not CLIP + regression unit, has the lowest mean KL"

@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Render each test prompt's face with a fixed camera, embed it with CLIP, "
                     "retrieve the top-K prompts among the n, and report KL(phi || psi_bar), "
                     "Emo3D = sigmoid(mean KL / alpha), exact-match@K and MSE, with bootstrap "
-                    "95%% intervals.",
+                    "95%% intervals. Lower KL = better; Emo3D maps KL >= 0 to [0.5, 1), so "
+                    "lower Emo3D is better too.",
     )
     p.add_argument("--data", required=True, help="dataset root (release layout)")
     src = p.add_mutually_exclusive_group(required=True)

@@ -20,7 +20,13 @@ from tqdm.auto import tqdm
 
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.metric.bootstrap import N_BOOT, bootstrap_ci
-from emo3d_lib.metric.divergence import KL_EPS, emo3d_score, kl_divergence, normalize_emotions
+from emo3d_lib.metric.divergence import (
+    DIRECTION,
+    KL_EPS,
+    emo3d_score,
+    kl_divergence,
+    normalize_emotions,
+)
 from emo3d_lib.metric.prompts import MetricPrompts
 from emo3d_lib.metric.retrieval import exact_match, mean_topk_distribution, top_k_prompts
 from emo3d_lib.metric.selection import dominant_emotion
@@ -84,6 +90,7 @@ class Emo3DResult:
             "eps": self.eps,
             "mean_kl": self.mean_kl,
             "emo3d": self.emo3d,
+            "direction": DIRECTION,
             "exact_match": float(self.exact.mean()),
             "mse": None if self.mse is None else float(self.mse.mean()),
             "n_boot": n_boot,

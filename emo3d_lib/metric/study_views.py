@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from emo3d_lib.metric.anchors import ANCHORS
+from emo3d_lib.metric.divergence import DIRECTION
 from emo3d_lib.metric.emo3d import Emo3DEvaluator
 from emo3d_lib.metric.study import image_tower_kind
 
@@ -37,7 +38,7 @@ def setup_table(towers: dict[str, Emo3DEvaluator], n_used: int, n_asked: int, av
                  "prompts n": f"{n_used} (asked {n_asked}; {available} available)",
                  "top-K": first.k, "alpha": first.alpha, "KL eps": first.eps,
                  "bootstrap": f"{n_boot} resamples, seed {seed}",
-                 "direction": "lower KL = better; Emo3D = sigmoid(KL) in [0.5, 1) for KL >= 0"})
+                 "direction": DIRECTION})
     return pd.DataFrame({"value": rows})
 
 

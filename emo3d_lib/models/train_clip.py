@@ -283,16 +283,22 @@ def train_clip(
         shift = torch.randint(-4, 5, (2,), generator=gen).tolist()
         return torch.roll(x, shifts=shift, dims=(2, 3))  # small translation augmentation
 
-    def embed_all() -> tuple[np.ndarray, np.ndarray]:
+    def embed_all(split: SplitTriples | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Text and image embeddings; with ``split``, only that split's images are embedded
+        (the other rows stay 0: the per-epoch validation does not pay for the training set)."""
         model.eval()
+        which = np.arange(len(pixels)) if split is None else np.unique(split.image_idx)
+        out = np.zeros((len(pixels), int(cfg["embed_dim"])), np.float32)
         with torch.no_grad():
             t = F.normalize(model.text.proj(feats_t), dim=-1).cpu().numpy()
             if reads_bs:
-                return t, clip.encode_blendshapes(pixels)
-            i = [F.normalize(model.visual(image_batch(np.arange(j, min(j + 512, len(pixels))),
-                                                      False)), dim=-1).cpu().numpy()
-                 for j in range(0, len(pixels), 512)]
-        return t, np.concatenate(i)
+                out[which] = clip.encode_blendshapes(pixels[which])
+                return t, out
+            for j in range(0, len(which), 512):
+                sel = which[j:j + 512]
+                out[sel] = F.normalize(model.visual(image_batch(sel, False)),
+                                       dim=-1).cpu().numpy()
+        return t, out
 
     images, texts_of, sids = _image_to_texts(train)
     pre_history: list[dict[str, float]] = []
@@ -330,7 +336,7 @@ def train_clip(
             with torch.no_grad():
                 model.logit_scale.clamp_(0, math.log(100))
             total += float(loss.detach()) * len(sel)
-        t_emb, i_emb = embed_all()
+        t_emb, i_emb = embed_all(val)
         val_r = evaluate_retrieval(t_emb, i_emb, val)["text_to_image"]
         history.append({"epoch": epoch + 1, "train_loss": total / len(images),
                         "val_text_to_image_R@10": val_r["R@10"]})
