@@ -73,7 +73,7 @@ def main() -> int:
             cli_s = time.perf_counter() - t0
             out = json.loads((Path(tmp) / "out.json").read_text())
         print(f"emo3d evaluate (process start to JSON, {args.n} prompts): {cli_s:.1f} s "
-              f"[bar <= 60 s: {'PASS' if cli_s <= 60 else 'FAIL'}]  backbone={out['backbone']} "
+              f"[bar <= 30 s: {'PASS' if cli_s <= 30 else 'FAIL'}]  backbone={out['backbone']} "
               f"mean_kl={out['mean_kl']:.4f} emo3d={out['emo3d']:.4f}")
 
     from emo3d_lib.models import load_clip

@@ -35,6 +35,8 @@ WEIGHTS_FILE = "weights.pt"
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
 LOCKED_PREFIX = "text.transformer."
+#: The pixel tower's expression head serves only its first training stage: never saved or loaded.
+TRAINING_ONLY_PREFIX = "visual.expression."
 #: Image tower types of Emo3D-CLIP (``image_tower.type``); the first is the default.
 IMAGE_TOWERS = ("pixels-cnn", "mediapipe-blendshapes", "pixels-vit")
 #: Where chapter 3 trains Emo3D-CLIP inside a runs directory.
@@ -162,9 +164,10 @@ def conv_tower(width: int, blocks: int, embed_dim: int, dropout: float) -> Any:
     """The pixel image tower: ``blocks`` x (conv3x3-BN-ReLU-maxpool), doubling the width each
     time, global average pool, linear projection to ``embed_dim``. The same family as the 2D
     expression network of chapter 6 (``fei.networks.SmallCNN``), which reads the emotion off
-    these renders at ~0.85 accuracy. ``expression`` is an 8+8-output head (dominant-emotion
-    logits, intensities) used only when the tower is first trained on the emotions
-    (``image_tower.init = "expression"``)."""
+    these renders at ~0.85 accuracy. ``expression`` is an 8 + 8 + 52-output head
+    (dominant-emotion logits, intensities, MediaPipe's blendshape scores of the image) used only
+    when the tower is first trained to read the expression (``image_tower.init =
+    "expression"``)."""
     from torch import nn
 
     class ConvTower(nn.Module):
@@ -178,7 +181,8 @@ def conv_tower(width: int, blocks: int, embed_dim: int, dropout: float) -> Any:
             self.trunk = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
             self.dropout = nn.Dropout(dropout)
             self.proj = nn.Linear(chans[-1], embed_dim)
-            self.expression = nn.Linear(chans[-1], 2 * len(schema.EMOTIONS))
+            self.expression = nn.Linear(chans[-1],
+                                        2 * len(schema.EMOTIONS) + len(schema.BLENDSHAPES))
 
         def forward(self, x: Any) -> Any:
             return self.proj(self.dropout(self.trunk(x)))
@@ -323,7 +327,7 @@ def save_emo3d_clip(model: Any, cfg: dict[str, Any], out_dir: str | Path) -> Non
     from emo3d_lib.atomic import atomic_path, write_json
 
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()
-             if not k.startswith(LOCKED_PREFIX)}
+             if not k.startswith((LOCKED_PREFIX, TRAINING_ONLY_PREFIX))}
     out = Path(out_dir)
     with atomic_path(out / WEIGHTS_FILE) as tmp:
         torch.save(state, tmp)
@@ -344,8 +348,10 @@ def load_emo3d_clip(checkpoint_dir: str | Path, device: str = "cpu") -> ClipMode
         raise Emo3DError(f"CLIP checkpoint {cfg_path}: not valid JSON ({err})") from err
     model, tokenizer = build_emo3d_clip(cfg)
     state = torch.load(ckpt / WEIGHTS_FILE, map_location="cpu", weights_only=True)
+    state = {k: v for k, v in state.items() if not k.startswith(TRAINING_ONLY_PREFIX)}
     missing, unexpected = model.load_state_dict(state, strict=False)
-    bad = [k for k in missing if not k.startswith(LOCKED_PREFIX)] + list(unexpected)
+    bad = [k for k in missing if not k.startswith((LOCKED_PREFIX, TRAINING_ONLY_PREFIX))] + list(
+        unexpected)
     if bad:
         raise Emo3DError(f"CLIP checkpoint {ckpt}: weights do not match the config ({bad[:3]})")
     name = cfg.get("display_name", "Emo3D-CLIP")

@@ -39,6 +39,7 @@ from emo3d_lib.models.clip import (
 from emo3d_lib.models.data import SplitTriples, TrainingData, load_training_data
 from emo3d_lib.models.registry import get_config
 from emo3d_lib.models.runtime import apply_thread_setting
+from emo3d_lib.schema import EMOTIONS
 from emo3d_lib.seeding import derive_seed, seed_everything
 
 KS = (1, 5, 10)
@@ -150,16 +151,18 @@ def tower_images(td: TrainingData, size: int, crop: float,
 
 
 def expression_targets(split: SplitTriples, images: np.ndarray) -> np.ndarray:
-    """float32 (len(images), 8): each image's sample emotions (the FEI regression target)."""
-    row = {int(i): k for k, i in enumerate(split.image_idx)}
-    return split.emotions[[row[int(i)] for i in images]]
+    """float32 (len(images), 8 + 52): each image's sample emotions (the FEI regression target)
+    and MediaPipe's blendshape scores of that image (what the face shows, channel by channel)."""
+    row = [{int(i): k for k, i in enumerate(split.image_idx)}[int(i)] for i in images]
+    return np.concatenate([split.emotions[row], split.blendshapes[row]], axis=1)
 
 
 def pretrain_expression(model: Any, batch: Any, images: np.ndarray, targets: np.ndarray, *,
                         epochs: int, batch_size: int, lr: float, seed: int, device: str
                         ) -> list[dict[str, float]]:
-    """Train the pixel tower to read the emotions off the face before the contrastive stage:
-    cross-entropy on the dominant emotion + MSE on the 8 intensities (chapter 6's recipe)."""
+    """Train the pixel tower to read the expression off the face before the contrastive stage:
+    cross-entropy on the dominant emotion + MSE on the 8 intensities (chapter 6's recipe) + MSE
+    on the image's 52 MediaPipe scores (so the trunk learns every channel the face shows)."""
     import torch
     import torch.nn.functional as F
     from tqdm.auto import tqdm
@@ -168,9 +171,9 @@ def pretrain_expression(model: Any, batch: Any, images: np.ndarray, targets: np.
     opt = torch.optim.AdamW(tower.parameters(), lr=lr, weight_decay=1e-4)
     gen = torch.Generator().manual_seed(derive_seed(seed, "emo3d-clip", "expression"))
     y = torch.from_numpy(targets).to(device)
-    cls = y.argmax(1)
+    n_emo = len(EMOTIONS)
+    cls = y[:, :n_emo].argmax(1)
     history = []
-    n_emo = targets.shape[1]
     for epoch in tqdm(range(epochs), desc="Emo3D-CLIP tower: expression", leave=False):
         tower.train()
         order = torch.randperm(len(images), generator=gen).numpy()
@@ -178,9 +181,11 @@ def pretrain_expression(model: Any, batch: Any, images: np.ndarray, targets: np.
         for b in range(0, len(order), batch_size):
             sel = order[b:b + batch_size]
             out = tower.expression(tower.dropout(tower.trunk(batch(images[sel]))))
-            logits, inten = out[:, :n_emo], torch.sigmoid(out[:, n_emo:])
+            logits, rest = out[:, :n_emo], torch.sigmoid(out[:, n_emo:])
             t = torch.from_numpy(sel).to(device)
-            loss = F.cross_entropy(logits, cls[t]) + 4.0 * F.mse_loss(inten, y[t])
+            loss = F.cross_entropy(logits, cls[t]) + 4.0 * F.mse_loss(rest[:, :n_emo],
+                                                                      y[t, :n_emo]) \
+                + 4.0 * F.mse_loss(rest[:, n_emo:], y[t, n_emo:])
             opt.zero_grad()
             loss.backward()
             opt.step()
