@@ -95,3 +95,41 @@ def test_claims_view_uses_the_summary_page_verdicts():
     assert verdicts.loc[("MSE and Emo3D do not consistently align", "mediapipe")] == \
         "does not hold"
     assert verdicts.loc[("the metric prefers the right face", "pixels")] == "holds"
+
+
+def test_score_towers_renders_each_batch_once_for_every_tower():
+    """Two image towers judge the very same renders; each batch is rendered once."""
+    from emo3d_lib.metric.emo3d import Emo3DEvaluator
+    from emo3d_lib.metric.prompts import MetricPrompts
+
+    rng = np.random.default_rng(0)
+    n = 10
+    emotions = rng.uniform(0.05, 1, (n, 8))
+    prompts = MetricPrompts(sample_ids=np.arange(n), texts=tuple(f"t{i}" for i in range(n)),
+                            emotions=emotions)
+    calls = []
+
+    def render(w):
+        calls.append(len(w))
+        return (np.asarray(w)[:, :3, None, None].transpose(0, 2, 3, 1) * 255).astype(
+            np.uint8).repeat(4, 1).repeat(4, 2)
+
+    class Tower:
+        def __init__(self, name, sign):
+            self.name, self.sign = name, sign
+
+        def encode_text(self, texts):
+            return np.eye(3)[[int(t[1:]) % 3 for t in texts]] + 0.1
+
+        def encode_images(self, images):
+            return self.sign * images[:, 0, 0, :].astype(float) + 1.0
+
+    ev = Emo3DEvaluator(prompts, Tower("a", 1), render, k=2, batch_size=4, progress=False)
+    towers = {"a": ev, "b": study.with_backbone(ev, Tower("b", -1))}
+    faces = rng.uniform(0, 1, (n, 52)).astype(np.float32)
+    out = study.score_towers(towers, {"m": ("model", faces)}, progress=False)
+    assert calls == [4, 4, 2]  # 10 faces, batches of 4, rendered once for both towers
+    assert out["a"]["m"].result.meta["backbone"] == "a"
+    assert out["b"]["m"].result.meta["backbone"] == "b"
+    np.testing.assert_allclose(out["a"]["m"].image_emb, ev.embed_faces(faces))
+    assert not np.allclose(out["a"]["m"].image_emb, out["b"]["m"].image_emb)

@@ -30,8 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="emotion-balanced test prompts (default 1000)")
     p.add_argument("--out", required=True, help="JSON file to write")
     p.add_argument("--clip", default=None,
-                   help="CLIP: Emo3D-CLIP dir or OpenAI ViT-B/32 file (default: OpenAI if on "
-                        "disk, else data/runs/emo3d-clip)")
+                   help="CLIP: an Emo3D-CLIP dir (pixel tower, or emo3d-clip-mediapipe), an "
+                        "OpenAI ViT-B/32 open_clip file, or open_clip tags ViT-B-32/openai "
+                        "(online). Default: models.clip.resolve_clip (OpenAI if on disk, else "
+                        "data/runs/emo3d-clip)")
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
     p.add_argument("--seed", type=int, default=0,
                    help="prompt selection, shuffled/random anchors and bootstrap")
