@@ -117,3 +117,16 @@ def test_issue_12_case_is_not_called_agreement() -> None:
     assert summary.verdict_word(summary.disagreement_verdict(corr)) == "undetermined"
     assert summary.verdict_word(summary.disagreement_verdict(
         {"across_models_spearman": 1.0, "spearman_hi": 1.0})) == "does not hold"
+
+
+def test_ranking_verdict_says_when_mse_cannot_order_the_models() -> None:
+    def src(mse, half):
+        return {"mean_kl": 1.0, "intervals": {"mse": [mse - half, mse + half]}}
+
+    table2 = {"rank_correlations": {"across_models_spearman": 0.6, "spearman_hi": 0.9}}
+    tight = {"lm-mlp": src(0.01, 0.001), "clip-mlp": src(0.02, 0.001)}
+    loose = {"lm-mlp": src(0.01, 0.006), "clip-mlp": src(0.02, 0.006)}
+    assert summary.mse_separates_models(tight) and not summary.mse_separates_models(loose)
+    row = summary.disagreement_row(table2 | {"sources": loose})
+    assert summary.verdict_word(row["agreement"]) == "holds" and "caveat" in row["agreement"]
+    assert "caveat" not in summary.disagreement_row(table2 | {"sources": tight})["agreement"]

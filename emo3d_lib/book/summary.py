@@ -192,6 +192,17 @@ def disagreement_verdict(corr: dict[str, Any]) -> str:
             "1 (identical rankings)")
 
 
+def mse_separates_models(sources: dict[str, Any]) -> bool | None:
+    """False when every model's MSE interval shares a point with every other's (MSE alone cannot
+    order the models, so a ranking 'disagreement' may be MSE's noise); None without intervals."""
+    cis = [(s.get("intervals", {}) or {}).get("mse") for n, s in sources.items()
+           if n in MODEL_NAMES]
+    cis = [c for c in cis if c and _finite(c[0]) and _finite(c[1])]
+    if len(cis) < 2:
+        return None
+    return max(c[0] for c in cis) > min(c[1] for c in cis)
+
+
 def disagreement_row(table2: dict[str, Any]) -> dict[str, str] | None:
     corr = table2.get("rank_correlations") or {}
     if not corr:
@@ -199,8 +210,12 @@ def disagreement_row(table2: dict[str, Any]) -> dict[str, str] | None:
     rho, lo, hi = (corr.get(k) for k in ("across_models_spearman", "spearman_lo", "spearman_hi"))
     ours = (f"Spearman(MSE, KL) across models {_fmt(rho, 2)} [{_fmt(lo, 2)}, {_fmt(hi, 2)}], "
             f"across samples {_fmt(corr.get('pooled_samples_spearman'), 2)}")
+    verdict = disagreement_verdict(corr)
+    if mse_separates_models(table2.get("sources", {})) is False:
+        verdict += ("; caveat: the models' MSE 95% intervals all overlap, so MSE itself does not "
+                    "order them reliably")
     return {"paper item": "MSE vs Emo3D ranking (section 5)", "paper": PAPER["metrics_disagree"],
-            "ours": ours, "agreement": disagreement_verdict(corr)}
+            "ours": ours, "agreement": verdict}
 
 
 def best_model_row(sources: dict[str, Any]) -> dict[str, str] | None:

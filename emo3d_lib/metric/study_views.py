@@ -125,6 +125,13 @@ def gap_table(sens: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+def _disagreement(rec: dict[str, Any], summary: Any) -> tuple[str, str]:
+    row = summary.disagreement_row(rec)
+    if row is None:
+        return "n/a", summary.disagreement_verdict({})
+    return row["ours"], row["agreement"]
+
+
 def claims_view(results: dict[str, Any], summary: Any) -> pd.DataFrame:
     """The paper's claims judged per tower by the summary page's own verdict functions."""
     towers = {"pixels": results, **results.get("alternatives", {})}
@@ -136,9 +143,7 @@ def claims_view(results: dict[str, Any], summary: Any) -> pd.DataFrame:
         claims = [
             ("CLIP + regression unit best on Emo3D", best[0] if best else "no models",
              best[1] if best else f"{summary.UNDETERMINED}: no models scored"),
-            ("MSE and Emo3D do not consistently align",
-             summary.disagreement_row(rec)["ours"] if rec.get("rank_correlations") else "n/a",
-             summary.disagreement_verdict(rec.get("rank_correlations") or {})),
+            ("MSE and Emo3D do not consistently align", *_disagreement(rec, summary)),
             ("the metric prefers the right face", sanity[0] if sanity else "n/a",
              sanity[1] if sanity else f"{summary.UNDETERMINED}: anchors missing"),
         ]
