@@ -54,3 +54,82 @@ def test_sanity_checks_and_rank_correlations():
     table = study.summary_table(models, n_boot=50)
     assert list(table["source"]) == ["m0", "m1", "m2", "m3"]
     assert (table["kl_lo"] <= table["mean_kl"]).all() and (table["mean_kl"] <= table["kl_hi"]).all()
+
+
+def test_spearman_interval_brackets_the_point_and_counts_identical_rankings():
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0.0, 0.05, 200)
+    same = {f"m{i}": scored(f"m{i}", "model", 0.2 * i + 20 * base, 0.01 * i + base)
+            for i in range(4)}
+    ci = study.spearman_interval(same, n_boot=200, seed=0)
+    assert ci["spearman"] == pytest.approx(1.0) and ci["lo"] == pytest.approx(1.0)
+    assert ci["share_identical"] == pytest.approx(1.0)
+    # two models whose KL order flips from draw to draw: the interval must widen below 1
+    noisy = dict(same)
+    kl0 = same["m0"].result.kl
+    flip = kl0.mean() + 0.002 + rng.normal(0, 0.3, 200)
+    noisy["m1"] = scored("m1", "model", flip - flip.mean() + kl0.mean() + 0.002, 0.01 + base)
+    ci = study.spearman_interval(noisy, n_boot=200, seed=0)
+    assert ci["lo"] < 1.0 and ci["hi"] == pytest.approx(1.0)
+    assert 0.0 < ci["share_identical"] < 1.0
+    assert study.spearman_interval(dict(list(same.items())[:2]))["spearman"] is None
+    rec = study.spearman_record(same, n_boot=50)
+    assert set(rec) >= {"spearman_lo", "spearman_hi", "spearman_share_identical"}
+
+
+def test_claims_view_uses_the_summary_page_verdicts():
+    from emo3d_lib.book import summary
+    from emo3d_lib.metric import study_views
+
+    def src(kl, half=0.01):
+        return {"mean_kl": kl, "intervals": {"mean_kl": [kl - half, kl + half]}}
+
+    rec = {"backbone": "pix", "sources": {
+        "lm-mlp": src(0.5), "clip-mlp": src(0.3), "ground-truth": src(0.1),
+        "shuffled": src(0.6), "random": src(0.7), "mean-face": src(0.8)},
+        "rank_correlations": {"across_models_spearman": 1.0, "spearman_hi": 1.0,
+                              "n_models": 3}}
+    view = study_views.claims_view(rec | {"alternatives": {"mediapipe": rec}}, summary)
+    verdicts = view["verdict"].map(summary.verdict_word)
+    assert verdicts.loc[("CLIP + regression unit best on Emo3D", "pixels")] == "holds"
+    assert verdicts.loc[("MSE and Emo3D do not consistently align", "mediapipe")] == \
+        "does not hold"
+    assert verdicts.loc[("the metric prefers the right face", "pixels")] == "holds"
+
+
+def test_score_towers_renders_each_batch_once_for_every_tower():
+    """Two image towers judge the very same renders; each batch is rendered once."""
+    from emo3d_lib.metric.emo3d import Emo3DEvaluator
+    from emo3d_lib.metric.prompts import MetricPrompts
+
+    rng = np.random.default_rng(0)
+    n = 10
+    emotions = rng.uniform(0.05, 1, (n, 8))
+    prompts = MetricPrompts(sample_ids=np.arange(n), texts=tuple(f"t{i}" for i in range(n)),
+                            emotions=emotions)
+    calls = []
+
+    def render(w):
+        calls.append(len(w))
+        return (np.asarray(w)[:, :3, None, None].transpose(0, 2, 3, 1) * 255).astype(
+            np.uint8).repeat(4, 1).repeat(4, 2)
+
+    class Tower:
+        def __init__(self, name, sign):
+            self.name, self.sign = name, sign
+
+        def encode_text(self, texts):
+            return np.eye(3)[[int(t[1:]) % 3 for t in texts]] + 0.1
+
+        def encode_images(self, images):
+            return self.sign * images[:, 0, 0, :].astype(float) + 1.0
+
+    ev = Emo3DEvaluator(prompts, Tower("a", 1), render, k=2, batch_size=4, progress=False)
+    towers = {"a": ev, "b": study.with_backbone(ev, Tower("b", -1))}
+    faces = rng.uniform(0, 1, (n, 52)).astype(np.float32)
+    out = study.score_towers(towers, {"m": ("model", faces)}, progress=False)
+    assert calls == [4, 4, 2]  # 10 faces, batches of 4, rendered once for both towers
+    assert out["a"]["m"].result.meta["backbone"] == "a"
+    assert out["b"]["m"].result.meta["backbone"] == "b"
+    np.testing.assert_allclose(out["a"]["m"].image_emb, ev.embed_faces(faces))
+    assert not np.allclose(out["a"]["m"].image_emb, out["b"]["m"].image_emb)

@@ -124,36 +124,135 @@ def summary_table(results: dict[str, Any]) -> pd.DataFrame:
                      "agreement": "values not comparable (stand-in backbones, rendered faces, "
                                   "Emo3D-CLIP judge); see chapters 3 and 5"
                      if parts else "model not trained in this build"})
-    scored = {n: s for n, s in sources.items() if n in MODEL_NAMES and _finite(s.get("mean_kl"))}
-    if scored:
-        order = sorted(scored, key=lambda n: scored[n]["mean_kl"])
-        low = scored[order[0]]["mean_kl"]
-        tied = [n for n in order if abs(scored[n]["mean_kl"] - low) < 1e-9]
-        if len(tied) > 1:
-            ours = "tie: " + ", ".join(MODEL_NAMES[n] for n in tied) + f" (mean KL {low:.3f})"
-            verdict = "undetermined (tied scores)"
-        else:
-            best = order[0]
-            ours = f"{MODEL_NAMES[best]} (lowest mean KL, {low:.3f})"
-            verdict = "agrees" if best == "clip-mlp" else "differs"
-            if len(order) > 1:
-                hi = (scored[best].get("intervals", {}).get("mean_kl") or [None, None])[1]
-                lo2 = (scored[order[1]].get("intervals", {}).get("mean_kl") or [None])[0]
-                if _finite(hi) and _finite(lo2) and hi >= lo2:
-                    verdict += " (but its 95% interval overlaps the runner-up's)"
-        rows.append({"paper item": "best model on Emo3D (section 5)",
-                     "paper": "CLIP + regression unit", "ours": ours, "agreement": verdict})
-    corr = (results.get("table2") or {}).get("rank_correlations", {})
-    rho = corr.get("across_models_spearman")
-    pooled = corr.get("pooled_samples_spearman")
-    if corr:
-        ours = (f"Spearman(MSE, KL) across models {_fmt(rho, 2)}, "
-                f"across samples {_fmt(pooled, 2)}")
-        if _finite(rho):
-            verdict = ("agrees: the two metrics rank the models differently" if rho < 0.999
-                       else "differs: the two metrics rank the models identically")
-        else:
-            verdict = "undetermined (too few models or tied scores)"
-        rows.append({"paper item": "MSE vs Emo3D ranking (section 5)",
-                     "paper": PAPER["metrics_disagree"], "ours": ours, "agreement": verdict})
+    table2 = results.get("table2") or {}
+    for row in (best_model_row(sources), disagreement_row(table2),
+                sanity_row(sources, table2)):
+        if row is not None:
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ---- verdicts: each is computed here from the numbers it prints, never typed by hand ---------
+#: The words a verdict starts with (tests check each follows from its numbers).
+HOLDS, NOT_HOLD, UNDETERMINED = "holds", "does not hold", "undetermined"
+VERDICTS = (HOLDS, NOT_HOLD, UNDETERMINED)
+
+
+def verdict_word(agreement: str) -> str:
+    """The verdict word an ``agreement`` cell starts with (raises if it has none)."""
+    for word in VERDICTS:
+        if agreement.startswith(word):
+            return word
+    raise Emo3DError(f"agreement cell {agreement!r} starts with no verdict word {VERDICTS}")
+
+
+def _kl_interval(source: dict[str, Any]) -> tuple[Any, Any]:
+    ci = (source.get("intervals", {}) or {}).get("mean_kl") or [None, None]
+    return ci[0], ci[1]
+
+
+def best_model_verdict(sources: dict[str, Any]) -> tuple[str, str] | None:
+    """Paper: CLIP with a regression unit (clip-mlp) is best on Emo3D. Holds iff clip-mlp has the
+    lowest mean KL of the models; a tie is undetermined; overlapping intervals are said."""
+    scored = {n: s for n, s in sources.items() if n in MODEL_NAMES and _finite(s.get("mean_kl"))}
+    if not scored:
+        return None
+    order = sorted(scored, key=lambda n: scored[n]["mean_kl"])
+    low = scored[order[0]]["mean_kl"]
+    tied = [n for n in order if abs(scored[n]["mean_kl"] - low) < 1e-9]
+    if len(tied) > 1:
+        return ("tie: " + ", ".join(MODEL_NAMES[n] for n in tied) + f" (mean KL {low:.3f})",
+                f"{UNDETERMINED}: tied scores")
+    best = order[0]
+    ours = f"{MODEL_NAMES[best]} (lowest mean KL, {low:.3f}; lower = better)"
+    verdict = HOLDS if best == "clip-mlp" else NOT_HOLD
+    reason = "CLIP + regression unit has the lowest mean KL" if verdict == HOLDS else \
+        f"{MODEL_NAMES[best]}, not CLIP + regression unit, has the lowest mean KL"
+    if len(order) > 1:
+        hi = _kl_interval(scored[best])[1]
+        lo2 = _kl_interval(scored[order[1]])[0]
+        if _finite(hi) and _finite(lo2) and hi >= lo2:
+            reason += " (its 95% interval overlaps the runner-up's)"
+    return ours, f"{verdict}: {reason}"
+
+
+def disagreement_verdict(corr: dict[str, Any]) -> str:
+    """Paper: MSE and Emo3D 'do not consistently align'. From Spearman(MSE, KL) across models
+    and its bootstrap interval [lo, hi]: holds if even the interval's top is below 1 (the
+    rankings differ in at least 97.5% of resampled test sets); does not hold if the point rho
+    is 1 (identical rankings); otherwise undetermined (they differ, but not reliably)."""
+    rho, hi = corr.get("across_models_spearman"), corr.get("spearman_hi")
+    if not _finite(rho):
+        return f"{UNDETERMINED}: too few models or tied scores"
+    if rho >= 1 - 1e-9:
+        return f"{NOT_HOLD}: the two metrics rank the models identically"
+    if _finite(hi) and hi < 1 - 1e-9:
+        return (f"{HOLDS}: the rankings differ, and still differ in >= 97.5% of resampled test "
+                "sets")
+    if not _finite(hi):
+        return f"{UNDETERMINED}: the rankings differ but no bootstrap interval was recorded"
+    return (f"{UNDETERMINED}: the rankings differ (rho {rho:.2f}) but the 95% interval reaches "
+            "1 (identical rankings)")
+
+
+def mse_separates_models(sources: dict[str, Any]) -> bool | None:
+    """False when every model's MSE interval shares a point with every other's (MSE alone cannot
+    order the models, so a ranking 'disagreement' may be MSE's noise); None without intervals."""
+    cis = [(s.get("intervals", {}) or {}).get("mse") for n, s in sources.items()
+           if n in MODEL_NAMES]
+    cis = [c for c in cis if c and _finite(c[0]) and _finite(c[1])]
+    if len(cis) < 2:
+        return None
+    return max(c[0] for c in cis) > min(c[1] for c in cis)
+
+
+def disagreement_row(table2: dict[str, Any]) -> dict[str, str] | None:
+    corr = table2.get("rank_correlations") or {}
+    if not corr:
+        return None
+    rho, lo, hi = (corr.get(k) for k in ("across_models_spearman", "spearman_lo", "spearman_hi"))
+    ours = (f"Spearman(MSE, KL) across models {_fmt(rho, 2)} [{_fmt(lo, 2)}, {_fmt(hi, 2)}], "
+            f"across samples {_fmt(corr.get('pooled_samples_spearman'), 2)}")
+    verdict = disagreement_verdict(corr)
+    if mse_separates_models(table2.get("sources", {})) is False:
+        verdict += ("; caveat: the models' MSE 95% intervals all overlap, so MSE itself does not "
+                    "order them reliably")
+    return {"paper item": "MSE vs Emo3D ranking (section 5)", "paper": PAPER["metrics_disagree"],
+            "ours": ours, "agreement": verdict}
+
+
+def best_model_row(sources: dict[str, Any]) -> dict[str, str] | None:
+    found = best_model_verdict(sources)
+    if found is None:
+        return None
+    return {"paper item": "best model on Emo3D (section 5)", "paper": "CLIP + regression unit",
+            "ours": found[0], "agreement": found[1]}
+
+
+def sanity_verdict(sources: dict[str, Any]) -> tuple[str, str] | None:
+    """The metric's premise (a right face scores better than a wrong one): holds iff ground
+    truth's mean-KL interval lies entirely below each of shuffled, random and mean-face."""
+    gt = sources.get("ground-truth")
+    others = [a for a in ("shuffled", "random", "mean-face") if a in sources]
+    if gt is None or not others:
+        return None
+    gt_hi = _kl_interval(gt)[1]
+    apart = {a: _finite(gt_hi) and _finite(_kl_interval(sources[a])[0])
+             and gt_hi < _kl_interval(sources[a])[0] for a in others}
+    ours = "; ".join([f"ground truth {_fmt(gt.get('mean_kl'))} [..{_fmt(gt_hi)}]"] + [
+        f"{a} {_fmt(sources[a].get('mean_kl'))} [{_fmt(_kl_interval(sources[a])[0])}..]"
+        for a in others]) + " (mean KL)"
+    if all(apart.values()):
+        return ours, f"{HOLDS}: ground truth's interval lies below every wrong-face anchor's"
+    bad = ", ".join(a for a, ok in apart.items() if not ok)
+    return ours, f"{NOT_HOLD}: ground truth is not separated from {bad}"
+
+
+def sanity_row(sources: dict[str, Any], table2: dict[str, Any]) -> dict[str, str] | None:
+    found = sanity_verdict(sources)
+    if found is None:
+        return None
+    return {"paper item": "the metric prefers the right face (section 4.2, premise)",
+            "paper": "implicit: Emo3D measures text-face emotional alignment",
+            "ours": f"{found[0]}; backbone {table2.get('backbone', '?')}",
+            "agreement": found[1]}

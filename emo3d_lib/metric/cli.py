@@ -40,8 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None,
                    help="JSON file to write (a brief summary then goes to stdout)")
     p.add_argument("--clip-checkpoint", default=None,
-                   help="CLIP: Emo3D-CLIP dir or OpenAI ViT-B/32 file (default: OpenAI if on "
-                        "disk, else runs/emo3d-clip under the data root)")
+                   help="CLIP: an Emo3D-CLIP dir (pixel tower, or emo3d-clip-mediapipe), an "
+                        "OpenAI ViT-B/32 open_clip file, or open_clip tags ViT-B-32/openai "
+                        "(online). Default: models.clip.resolve_clip (OpenAI if on disk, else "
+                        "runs/emo3d-clip under the data root)")
     hidden_alias(p, "--clip", "clip_checkpoint")
     p.add_argument("--split", default="test", choices=("train", "val", "test"),
                    help="split the prompts come from")

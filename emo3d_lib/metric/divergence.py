@@ -4,7 +4,12 @@ Conventions follow the authors' ``metric.py`` so numbers are comparable: each em
 normalized to sum 1 (optionally after adding ``norm_eps``), the KL adds ``eps`` (default 0.01) to
 the *second* argument only, and terms with ``phi(i) = 0`` contribute 0 (0 log 0 = 0). Because
 ``psi + eps`` is not renormalized, a KL can dip slightly below 0 (at least ``-log(1 + 8 eps)``,
-about -0.077 with 8 emotions and eps = 0.01); lower is better.
+about -0.077 with 8 emotions and eps = 0.01).
+
+Direction and scale, stated once here and used by every table: **lower KL = better** (the face
+was retrieved next to prompts with the same emotions). Emo3D = sigmoid(mean KL / alpha) maps
+KL >= 0 to [0.5, 1), so **lower Emo3D is better too**; 0.5 is a perfect match (the eps dip above
+can take it to about 0.48). See :data:`DIRECTION`.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from emo3d_lib.errors import Emo3DError
 from emo3d_lib.paper import KL_EPS  # the reference metric.py's eps
 
 #: KL smoothing on the second argument, as in the reference ``metric.py``.
+#: How to read every KL and Emo3D figure (captions and the summary page quote this).
+DIRECTION = "lower mean KL (and so lower Emo3D) = better; Emo3D = sigmoid(KL) is in [0.5, 1) " \
+    "for KL >= 0"
 
 
 def normalize_emotions(emotions: np.ndarray, norm_eps: float = 0.0) -> np.ndarray:
@@ -59,7 +67,9 @@ def kl_divergence(phi: np.ndarray, psi: np.ndarray, eps: float = KL_EPS) -> np.n
 
 
 def emo3d_score(mean_kl: float | np.ndarray, alpha: float = 1.0) -> float | np.ndarray:
-    """Emo3D = 1 / (1 + exp(-mean_kl / alpha)): the paper's eq. 6 (alpha = 1) or the code's."""
+    """Emo3D = 1 / (1 + exp(-mean_kl / alpha)): the paper's eq. 6 (alpha = 1) or the code's.
+
+    Monotone in the KL: lower is better (see the module docstring for the scale)."""
     if not alpha > 0:
         raise Emo3DError(f"alpha must be > 0, got {alpha}")
     value = 1.0 / (1.0 + np.exp(-np.asarray(mean_kl, dtype=np.float64) / alpha))

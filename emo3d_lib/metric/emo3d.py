@@ -20,7 +20,13 @@ from tqdm.auto import tqdm
 
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.metric.bootstrap import N_BOOT, bootstrap_ci
-from emo3d_lib.metric.divergence import KL_EPS, emo3d_score, kl_divergence, normalize_emotions
+from emo3d_lib.metric.divergence import (
+    DIRECTION,
+    KL_EPS,
+    emo3d_score,
+    kl_divergence,
+    normalize_emotions,
+)
 from emo3d_lib.metric.prompts import MetricPrompts
 from emo3d_lib.metric.retrieval import exact_match, mean_topk_distribution, top_k_prompts
 from emo3d_lib.metric.selection import dominant_emotion_index
@@ -84,6 +90,7 @@ class Emo3DResult:
             "eps": self.eps,
             "mean_kl": self.mean_kl,
             "emo3d": self.emo3d,
+            "direction": DIRECTION,
             "exact_match": float(self.exact.mean()),
             "mse": None if self.mse is None else float(self.mse.mean()),
             "n_boot": n_boot,
@@ -208,27 +215,40 @@ class Emo3DEvaluator:
         """The n prompt embeddings, computed once in batches."""
         if self._text_emb is None:
             texts = list(self.prompts.texts)
-            parts = [
-                np.asarray(self.clip.encode_text(texts[i:i + self.batch_size]), dtype=np.float32)
-                for i in tqdm(range(0, len(texts), self.batch_size), desc="embed prompts",
-                              disable=not self.progress, leave=False)
-            ]
-            self._text_emb = np.concatenate(parts)
+
+            def compute() -> np.ndarray:
+                return np.concatenate([
+                    np.asarray(self.clip.encode_text(texts[i:i + self.batch_size]), np.float32)
+                    for i in tqdm(range(0, len(texts), self.batch_size), desc="embed prompts",
+                                  disable=not self.progress, leave=False)])
+
+            key = getattr(self.clip, "fingerprint", None)
+            if isinstance(key, str):  # the same prompts and weights: embedded once, on disk
+                from emo3d_lib.models.cache import cached
+
+                self._text_emb, _ = cached(f"prompt-text-{key}", texts, compute)
+            else:
+                self._text_emb = compute()
         return self._text_emb
 
-    def embed_faces(self, blendshapes: np.ndarray) -> np.ndarray:
+    def embed_faces(self, blendshapes: np.ndarray, clips: Sequence[ClipBackbone] | None = None
+                    ) -> Any:
         """Render and embed all faces, ``batch_size`` at a time (never all images in memory).
 
         Weights are clipped to [0, 1] (the range of a blendshape) for rendering only; MSE uses
-        the raw values.
+        the raw values. With ``clips``, each batch is rendered once and embedded by every one
+        of them, and a list of (n, d) arrays comes back, one per CLIP.
         """
         weights = _as_blendshapes(blendshapes, len(self.prompts))
-        parts = []
+        towers = [self.clip] if clips is None else list(clips)
+        parts: list[list[np.ndarray]] = [[] for _ in towers]
         for i in tqdm(range(0, len(weights), self.batch_size), desc="render + embed faces",
                       disable=not self.progress, leave=False):
             images = self.render(np.clip(weights[i:i + self.batch_size], 0.0, 1.0))
-            parts.append(np.asarray(self.clip.encode_images(images), dtype=np.float32))
-        return np.concatenate(parts)
+            for part, clip in zip(parts, towers, strict=True):
+                part.append(np.asarray(clip.encode_images(images), dtype=np.float32))
+        embs = [np.concatenate(p) for p in parts]
+        return embs[0] if clips is None else embs
 
     def score_embeddings(
         self, image_emb: np.ndarray, blendshapes: np.ndarray | None = None,

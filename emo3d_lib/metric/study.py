@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from emo3d_lib import paper
 from emo3d_lib.errors import Emo3DError
-from emo3d_lib.metric.bootstrap import N_BOOT, paired_difference_ci
+from emo3d_lib.metric.bootstrap import LEVEL, N_BOOT, bootstrap_indices, paired_difference_ci
 from emo3d_lib.metric.divergence import reference_code_kl
 from emo3d_lib.metric.emo3d import Emo3DEvaluator, Emo3DResult
 
@@ -40,12 +40,30 @@ class Scored:
 def score_sources(evaluator: Emo3DEvaluator, sources: dict[str, tuple[str, np.ndarray]],
                   progress: bool = True) -> dict[str, Scored]:
     """Render, embed and score every source once (embeddings are kept for the K/n sweeps)."""
-    out = {}
-    for name, (kind, faces) in tqdm(sources.items(), desc="score sources", leave=False,
-                                    disable=not progress):
-        emb = evaluator.embed_faces(faces)
-        out[name] = Scored(name, kind, np.asarray(faces, np.float32), emb,
-                           evaluator.score_embeddings(emb, faces))
+    return score_towers({"only": evaluator}, sources, progress)["only"]
+
+
+def with_backbone(evaluator: Emo3DEvaluator, clip: Any) -> Emo3DEvaluator:
+    """The same prompts, renderer, K, alpha and eps judged by another CLIP (image tower)."""
+    return Emo3DEvaluator(evaluator.prompts, clip, evaluator.render, k=evaluator.k,
+                          alpha=evaluator.alpha, eps=evaluator.eps,
+                          batch_size=evaluator.batch_size, progress=evaluator.progress,
+                          renderer_name=evaluator.renderer_name)
+
+
+def score_towers(evaluators: dict[str, Emo3DEvaluator],
+                 sources: dict[str, tuple[str, np.ndarray]], progress: bool = True
+                 ) -> dict[str, dict[str, Scored]]:
+    """Every source scored by every evaluator (one per image tower, same prompts and renderer):
+    each batch of faces is rendered once and shown to every tower."""
+    first = next(iter(evaluators.values()))
+    out: dict[str, dict[str, Scored]] = {name: {} for name in evaluators}
+    for src, (kind, faces) in tqdm(sources.items(), desc="score sources", leave=False,
+                                   disable=not progress):
+        emb = first.embed_faces(faces, clips=[ev.clip for ev in evaluators.values()])
+        for (name, ev), e in zip(evaluators.items(), emb, strict=True):
+            out[name][src] = Scored(src, kind, np.asarray(faces, np.float32), e,
+                                    ev.score_embeddings(e, faces))
     return out
 
 
@@ -137,6 +155,61 @@ def rank_correlations(scored: dict[str, Scored]) -> dict[str, Any]:
     return out
 
 
+def _rank_rows(x: np.ndarray) -> np.ndarray:
+    """Average ranks along axis 0 (models), for every column (bootstrap draw) at once."""
+    from scipy.stats import rankdata
+
+    return rankdata(x, axis=0)
+
+
+def spearman_interval(scored: dict[str, Scored], n_boot: int = N_BOOT, seed: int = 0,
+                      level: float = LEVEL) -> dict[str, Any]:
+    """Spearman(MSE, mean KL) across models with a percentile-bootstrap interval over prompts.
+
+    Each draw resamples the n prompts (the same draw for every model), recomputes every model's
+    mean MSE and mean KL, and ranks the models on both. ``share_identical`` is the share of draws
+    in which the two rankings are the same (rho = 1). Undefined (None) with fewer than 3 models;
+    a draw where one side is constant across models counts as rho = 0.
+    """
+    models = [s for s in scored.values() if s.kind == "model" and s.result.mse is not None]
+    out: dict[str, Any] = {"spearman": None, "lo": None, "hi": None, "share_identical": None,
+                           "n_models": len(models), "n_boot": n_boot, "level": level}
+    if len(models) < 3:
+        return out
+    mse = np.stack([s.result.mse for s in models])   # (m, n)
+    kl = np.stack([s.result.kl for s in models])
+    idx = bootstrap_indices(mse.shape[1], n_boot, seed, "spearman-models")
+    rm = _rank_rows(mse[:, idx].mean(axis=2))       # (m, n_boot)
+    rk = _rank_rows(kl[:, idx].mean(axis=2))
+    rm, rk = rm - rm.mean(0), rk - rk.mean(0)
+    denom = np.sqrt((rm ** 2).sum(0) * (rk ** 2).sum(0))
+    rho = np.where(denom > 0, (rm * rk).sum(0) / np.where(denom > 0, denom, 1.0), 0.0)
+    point, _ = _spearman(mse.mean(1), kl.mean(1))
+    lo, hi = np.quantile(rho, [(1 - level) / 2, (1 + level) / 2])
+    out.update({"spearman": point, "lo": float(lo), "hi": float(hi),
+                "share_identical": float(np.mean(rho > 1 - 1e-9))})
+    return out
+
+
+def spearman_record(scored: dict[str, Scored], n_boot: int = N_BOOT, seed: int = 0
+                    ) -> dict[str, Any]:
+    """:func:`spearman_interval` under the keys ``table2.json`` and the summary page read."""
+    ci = spearman_interval(scored, n_boot=n_boot, seed=seed)
+    return {"spearman_lo": ci["lo"], "spearman_hi": ci["hi"],
+            "spearman_share_identical": ci["share_identical"], "spearman_n_boot": n_boot}
+
+
+def tower_record(scored: dict[str, Scored], checks: pd.DataFrame, corr: dict[str, Any],
+                 n_boot: int = N_BOOT, seed: int = 0) -> dict[str, Any]:
+    """What ``table2.json`` keeps of one image tower's study (JSON-ready)."""
+    return {
+        "sources": {name: s.result.summary(n_boot=n_boot, seed=seed) | {"kind": s.kind}
+                    for name, s in scored.items()},
+        "sanity": checks.to_dict(orient="records"),
+        "rank_correlations": {key: v for key, v in corr.items() if key != "across_samples"},
+    }
+
+
 def disagreements(scored: dict[str, Scored], top: int = 3) -> pd.DataFrame:
     """Prompts where MSE and KL prefer different models, strongest first (Figure 6 analog).
 
@@ -203,21 +276,11 @@ def reference_flaw_effect(evaluator: Emo3DEvaluator, scored: dict[str, Scored]) 
 
 
 def find_clip_checkpoint(runs_dir: str | Path | None = None) -> str | None:
-    """The CLIP the book's metric uses: OpenAI ViT-B/32 if on disk, else the Emo3D-CLIP that
-    chapter 3 trained under ``runs_dir`` (a folder with ``clip_config.json``), else ``None``
-    (``load_clip`` then tries its default location)."""
-    from emo3d_lib.models.clip import CONFIG_FILE, openai_checkpoint
+    """Where the book's metric CLIP is, by the one rule (``models.clip.resolve_clip``)."""
+    from emo3d_lib.models.clip import resolve_clip
 
-    found = openai_checkpoint()
-    if found:
-        return found
-    if runs_dir is not None and (Path(runs_dir) / "emo3d-clip" / CONFIG_FILE).is_file():
-        return str(Path(runs_dir) / "emo3d-clip")  # where chapter 3 trains it
-    if runs_dir is not None and Path(runs_dir).is_dir():
-        hits = sorted(Path(runs_dir).rglob(CONFIG_FILE), key=lambda p: (len(p.parts), str(p)))
-        if hits:
-            return str(hits[0].parent)
-    return None
+    choice = resolve_clip(None, runs_dir=runs_dir)
+    return None if choice is None else choice.location
 
 
 @contextlib.contextmanager
@@ -242,16 +305,16 @@ def native_stderr_silenced() -> Iterator[None]:
 
 
 def image_tower_kind(clip: Any) -> str:
-    """A short description of a CLIP's image tower for captions ("pixels", MediaPipe, ...)."""
+    """A short description of a CLIP's image tower for captions (pixels, MediaPipe, ...)."""
     import json
 
-    from emo3d_lib.models.clip import CONFIG_FILE
+    from emo3d_lib.models.clip import CONFIG_FILE, image_tower_type
 
     source = Path(str(getattr(clip, "source", "") or ""))
     if (source / CONFIG_FILE).is_file():
-        cfg = json.loads((source / CONFIG_FILE).read_text(encoding="utf-8"))
-        kind = cfg.get("image_tower", {"type": "pixels"}).get("type", "pixels")
-        return {"pixels": "small image encoder on pixels (trained here)",
+        kind = image_tower_type(json.loads((source / CONFIG_FILE).read_text(encoding="utf-8")))
+        return {"pixels-cnn": "convolutional encoder on the rendered face's pixels (trained here)",
+                "pixels-vit": "small ViT on pixels (trained here)",
                 "mediapipe-blendshapes": "MediaPipe blendshapes read off the image + MLP "
-                                         "(trained here)"}.get(kind, kind)
+                                         "(trained here; never sees pixels)"}[kind]
     return "ViT-B/32 (pretrained)" if "ViT" in str(getattr(clip, "name", "")) else "unknown"

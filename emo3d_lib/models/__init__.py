@@ -26,10 +26,12 @@ def create_backbone(name_or_config: str | dict[str, Any], prefer_hub: bool = Tru
     return _create(cfg, prefer_hub)
 
 
-def load_clip(checkpoint_dir: str | None = None, device: str = "cpu") -> Any:
+def load_clip(checkpoint: str | None = None, device: str = "cpu", *,
+              runs_dir: str | None = None) -> Any:
+    """The CLIP ``emo3d_lib.models.clip.resolve_clip`` picks (the one rule for every caller)."""
     from emo3d_lib.models.clip import load_clip as _load
 
-    return _load(checkpoint_dir, device)
+    return _load(checkpoint, device, runs_dir=runs_dir)
 
 
 def load_predictor(checkpoint_dir: str, device: str | None = None) -> Any:

@@ -29,11 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c = subparsers.add_parser(
         "train-clip", help="train Emo3D-CLIP, the stand-in CLIP of the metric and the CLIP models",
         description="Contrastive training on the training split's (rendered image, description) "
-                    "pairs: locked MiniLM text tower, MediaPipe-reading image tower; writes a "
-                    "checkpoint folder usable as --clip-checkpoint.")
+                    "pairs: locked MiniLM text tower, pixel image tower (or MediaPipe's "
+                    "scores); writes a checkpoint folder usable as --clip-checkpoint.")
     c.add_argument("--data", required=True, help="dataset root (release layout)")
     c.add_argument("--out", required=True, help="checkpoint directory to write")
     _training_flags(c)
+    c.add_argument("--config", default="emo3d-clip",
+                   help="Emo3D-CLIP config: emo3d-clip (pixel tower) | emo3d-clip-mediapipe")
     c.set_defaults(func=_train_clip)
 
     q = subparsers.add_parser(
@@ -91,7 +93,8 @@ def _train_clip(args: argparse.Namespace) -> int:
         raise Emo3DError(f"parameter --seed={args.seed} must be >= 0")
     check_output_dir(args.out, (CONFIG_FILE, WEIGHTS_FILE, "metrics.json"))
     m = train_clip(args.data, args.out, epochs=args.epochs, batch_size=args.batch_size,
-                   lr=args.lr, seed=args.seed, device=pick_device(args.device))
+                   lr=args.lr, seed=args.seed, device=pick_device(args.device),
+                   config=args.config)
     print(json.dumps({"backbone": m["backbone"], "test": m["test"],
                       "wall_time_s": m["wall_time_s"]}, indent=2))
     return 0

@@ -1,14 +1,13 @@
 """Families on a CLIP (CLIP + MLP, VAE-CLIP): which CLIP, and its cached text/image embeddings.
 
-The CLIP is the one given, else OpenAI ViT-B/32 on disk, else an Emo3D-CLIP trained now into
-``out/clip`` (:func:`resolve_clip`). Text and image embeddings are cached on disk keyed by the
-CLIP's name and a fingerprint of its weights; mirrored ones are computed when the config asks
-for mirror augmentation.
+The CLIP is the one :func:`emo3d_lib.models.clip.resolve_clip` picks (given, else OpenAI
+ViT-B/32 on disk), else an Emo3D-CLIP trained now into ``out/clip`` (:func:`clip_for_training`).
+Text and image embeddings are cached on disk keyed by the CLIP's name and a fingerprint of its
+weights; mirrored ones are computed when the config asks for mirror augmentation.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 from typing import Any
@@ -17,33 +16,30 @@ import numpy as np
 
 from emo3d_lib.models import cache
 from emo3d_lib.models.backbones import minilm_features
-from emo3d_lib.models.clip import load_clip, openai_checkpoint
+from emo3d_lib.models.clip import load_clip, resolve_clip
 from emo3d_lib.models.data import TrainingData, load_images
 from emo3d_lib.models.family import Features, FeatureSources, ModelFamily
 from emo3d_lib.models.mirror import mirror_blendshapes, mirror_images, mirror_text
 
 
 def clip_cache_key(clip: Any) -> str:
-    """Cache key of a CLIP: its name + a fingerprint of its weights on disk."""
-    src = Path(clip.source) if clip.source else None
-    weights = src / "weights.pt" if src is not None and src.is_dir() else src
-    digest = "nosrc"
-    if weights is not None and weights.is_file():
-        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
-    return f"{clip.name}:{digest}"
+    """Cache key of a CLIP's embeddings: its weights' fingerprint (name + hash), or its name
+    alone when its weights have no file."""
+    return clip.fingerprint or f"{clip.name}:nosrc"
 
 
-def resolve_clip(clip_checkpoint: str | None, td: TrainingData, out_dir: Path, seed: int,
-                 device: str, cache_dir: str | Path | None) -> tuple[Any, str, float]:
-    """The CLIP to train on: given, OpenAI on disk, or Emo3D-CLIP trained now into ``out/clip``.
+def clip_for_training(clip_checkpoint: str | None, td: TrainingData, out_dir: Path, seed: int,
+                      device: str, cache_dir: str | Path | None) -> tuple[Any, str, float]:
+    """The CLIP to train on: the one rule's pick without its default-folder search, else an
+    Emo3D-CLIP trained now into ``out/clip``.
 
     Returns (clip, how it is recorded in model_config.json, seconds spent training it).
     """
-    if clip_checkpoint is not None:
-        return load_clip(clip_checkpoint, device), str(Path(clip_checkpoint).resolve()), 0.0
-    found = openai_checkpoint()
-    if found:
-        return load_clip(found, device), found, 0.0
+    choice = resolve_clip(clip_checkpoint, search_default=False)
+    if choice is not None:
+        record = str(Path(choice.location).resolve()) if choice.reason == "given" \
+            else choice.location
+        return load_clip(choice.location, device), record, 0.0
     from emo3d_lib.models.train_clip import train_clip
 
     t0 = time.perf_counter()
@@ -113,7 +109,7 @@ class ClipFamily(ModelFamily):
     """Embeddings of a CLIP's text (and image) towers; the CLIP is recorded by checkpoint."""
 
     def features(self, src: FeatureSources, cfg: dict[str, Any], td: TrainingData) -> Features:
-        clip, record, train_s = resolve_clip(src.clip_checkpoint, td, src.out_dir, src.seed,
+        clip, record, train_s = clip_for_training(src.clip_checkpoint, td, src.out_dir, src.seed,
                                              src.device, src.cache_dir)
         feats = clip_features(clip, td, bool(cfg.get("mirror_augmentation")), src.cache_dir)
         info = {"config": "clip", "name": clip.name, "checkpoint": record}
