@@ -21,6 +21,7 @@ import numpy as np
 from emo3d_lib import atomic
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.face.head import Head, MeshPart, check_weights
+from emo3d_lib.face.scene import vertex_normals
 from emo3d_lib.schema import BLENDSHAPES
 
 FLOAT, UINT32 = 5126, 5125
@@ -30,17 +31,12 @@ PLAIN_SKIN = (0.878, 0.675, 0.561)  # the viewer's skin colour for a part with n
 MOVE_EPS = 1e-6
 
 
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Area-weighted unit vertex normals (unused vertices get +z, so every normal is unit)."""
-    v = np.asarray(vertices, np.float64)
-    tri = v[faces]
-    face_n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    normals = np.zeros_like(v)
-    for k in range(3):
-        np.add.at(normals, faces[:, k], face_n)
-    length = np.linalg.norm(normals, axis=1, keepdims=True)
-    out = np.where(length > 1e-12, normals / np.maximum(length, 1e-12), [0.0, 0.0, 1.0])
-    return out.astype(np.float32)
+def unit_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """The renderer's area-weighted normals (``scene.vertex_normals``), with +z for vertices no
+    triangle uses: glTF requires every NORMAL to be unit length."""
+    n = vertex_normals(np.asarray(vertices, np.float64), faces)
+    n[~np.any(n, axis=1)] = (0.0, 0.0, 1.0)
+    return n.astype(np.float32)
 
 
 class _Builder:
@@ -120,7 +116,7 @@ def head_gltf(head: Head, weights: np.ndarray | list[float]) -> tuple[dict[str, 
         vertices, faces = _check_part(part)
         attributes = {
             "POSITION": b.accessor(vertices, "VEC3", ARRAY_BUFFER, bounds=True),
-            "NORMAL": b.accessor(vertex_normals(vertices, faces), "VEC3", ARRAY_BUFFER),
+            "NORMAL": b.accessor(unit_normals(vertices, faces), "VEC3", ARRAY_BUFFER),
         }
         pbr: dict[str, Any] = {"metallicFactor": 0.0, "roughnessFactor": 0.75}
         if part.texture is not None and part.uv is not None:
