@@ -61,10 +61,11 @@ ACTION_UNITS: dict[str, tuple[str, tuple[str, ...]]] = {
 #: Neutral has no prototype: it damps the others (see :class:`ExpressionPrior`).
 #: Where EMFACS lists several prototypes for an emotion we take the one real photographs of it
 #: show most (checked with the FER2013 classifier, ``benchmarks/bench_readability.py``):
-#: anger is EMFACS's open-mouthed 4+5+7+10+23+25+26 (the closed 4+5+7+23+24 read as *neutral*
-#: on every head); fear is 1+2+4+5+20+25+26 (AU7 is in no EMFACS fear prototype, and with AU4
-#: it made fear read as sadness; AU20 at full strength read as a grin); surprise is its
-#: 1+2+5+26 at apex intensity (at 0.7-0.9 it read as fear); sadness is 1+4+15+17 with EMFACS's
+#: anger is EMFACS's open-mouthed 4+5+7+10+23+25+26 (the closed 4+5+7+23+24 was read as angry
+#: on 1 of 5 ICT faces and 0 of 5 built-in ones, mostly as *neutral*); fear is 1+2+4+5+20+25+26
+#: (AU7 is in no EMFACS fear prototype, and with AU4 it made fear read as sadness; AU20 at full
+#: strength read as a grin); surprise is its 1+2+5+26 at apex intensity (at 0.7-0.9 it was
+#: read as fear on 2 of 5 ICT faces); sadness is 1+4+15+17 with EMFACS's
 #: optional eyes-down (AU64: "1+4+15B+17 +-54+64"), which lifted it on held-out identities;
 #: disgust is 9+10+15+16 (+4) with the lip corners down (AU15 C-D) more than the upper lip up:
 #: an upper lip raised to the gums reads as a grin.
