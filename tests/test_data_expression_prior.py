@@ -31,6 +31,12 @@ def test_prototypes_drive_the_expected_channels() -> None:
     assert surprise[BLENDSHAPES.index("jawOpen")] > 0.5
     assert surprise[BLENDSHAPES.index("browInnerUp")] > 0.5
     assert prior.mean_activations(_onehot("neutral")).max() == 0
+    # EMFACS's open-mouthed anger (4+5+7+10+23+25+26): brows down, upper lip up, lips apart
+    anger = prior.mean_activations(_onehot("anger"))[0]
+    for channel in ("browDownLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "jawOpen"):
+        assert anger[BLENDSHAPES.index(channel)] > 0.2, channel
+    sad = prior.mean_activations(_onehot("sadness"))[0]
+    assert sad[BLENDSHAPES.index("eyeLookDownLeft")] > 0.3  # AU64, eyes down
 
 
 def test_contempt_is_one_sided() -> None:

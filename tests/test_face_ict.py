@@ -160,3 +160,20 @@ def test_prototype_faces_for_seeded_identities():
     assert np.abs(neutral - happy).mean() > 0.5  # the expression changes the face
     again, _ = prototype_faces("ict", n_identities=2, seed=4, size=64)
     assert np.array_equal(imgs, again)
+
+
+def test_twin_gains_take_the_larger_side_within_caps():
+    import json
+
+    from emo3d_lib.face.ict_fit import twin_max
+    from emo3d_lib.schema import MIRROR_NAME
+
+    g = twin_max({"mouthFrownLeft": 2.0, "mouthFrownRight": 0.7, "mouthDimpleLeft": 1.3,
+                  "mouthDimpleRight": 0.7, "eyeWideLeft": 1.0, "eyeWideRight": 1.4,
+                  "jawOpen": 0.7})
+    assert g["mouthFrownLeft"] == g["mouthFrownRight"] == 2.0
+    assert g["mouthDimpleLeft"] == g["mouthDimpleRight"] == 1.0  # capped: a gash above 1
+    assert g["eyeWideLeft"] == g["eyeWideRight"] == 1.4 and g["jawOpen"] == 0.7
+    shipped = json.loads((ROOT / "emo3d_lib" / "face" / "ict_calibration.json").read_text())
+    gains = shipped["gains"]
+    assert all(gains[n] == gains[MIRROR_NAME[n]] for n in gains)  # no lopsided pair ships
