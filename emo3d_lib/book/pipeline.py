@@ -37,7 +37,8 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -63,11 +64,18 @@ PROFILES: tuple[str, ...] = ("full", "smoke")
 BUILD_DIR = Path("book")  # jupyter-book --path-output: the HTML lands in book/_build/html
 #: Library modules that only orchestrate the book: editing them does not change any result.
 _NOT_RESULT_SOURCES = {"book/pipeline.py", "book/cli.py", "book/vendor_js.py",
-                       "book/sphinx_ext.py"}
+                       "book/sphinx_ext.py", "book/quiet_kernel.py",
+                       "book/static/css/emo3d.css"}
 _STEM = re.compile(r"^\d\d_[A-Za-z0-9_]+$")
 _DATA_SUFFIXES = {".json", ".txt", ".csv", ".js", ".css"}
 _PROBE = "EMO3D_MODULES="
 _PROBE_TAG = "emo3d-module-probe"
+#: The kernel leaves fd-level output (C++ log lines) on the terminal instead of the page and
+#: sends progress bars there too (:mod:`emo3d_lib.book.quiet_kernel`).
+KERNEL_ARGUMENTS = ("--IPKernelApp.capture_fd_output=False",
+                    "--IPKernelApp.exec_lines=import emo3d_lib.book.quiet_kernel")
+#: Log levels for the kernel's C++ libraries: errors only (a caller's own setting wins).
+KERNEL_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 @dataclass(frozen=True)
@@ -245,9 +253,8 @@ def _with_module_probe(src: Path) -> Any:
     return nb
 
 
-def _pop_module_probe(path: Path) -> list[str]:
+def _pop_module_probe(nb: Any) -> list[str]:
     """Remove the probe cell from the executed notebook; return the modules it printed."""
-    nb = nbformat.read(path, as_version=4)
     modules: list[str] = []
     kept = []
     for cell in nb.cells:
@@ -259,8 +266,55 @@ def _pop_module_probe(path: Path) -> list[str]:
                 if line.startswith(_PROBE):
                     modules = json.loads(line[len(_PROBE):])
     nb.cells = kept
-    nbformat.write(nb, path)
     return modules
+
+
+def machine_prefixes(root: Path) -> list[str]:
+    """Absolute folders a page must not show, longest first: the data root, the book root and
+    the repository (a path under them is printed relative to them)."""
+    base = data_root() if root.resolve() == REPO_ROOT.resolve() else root / "data"
+    folders = {str(Path(p).resolve()) for p in (base, root, REPO_ROOT)}
+    return sorted((f + os.sep for f in folders), key=len, reverse=True)
+
+
+def _relative(text: str, prefixes: Sequence[str]) -> str:
+    for prefix in prefixes:
+        text = text.replace(prefix, "")
+    return text
+
+
+def clean_outputs(nb: Any, name: str, prefixes: Sequence[str]) -> None:
+    """Pages show results only: stderr streams (warnings, text progress bars, library log lines
+    that bypass the terminal) go to the build's terminal instead, and machine paths in outputs
+    become relative to the data root / repository."""
+    for cell in nb.cells:
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                sys.__stderr__.write(f"[{name}] {out.get('text', '')}")
+                continue
+            if "text" in out:
+                out["text"] = _relative(str(out["text"]), prefixes)
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/") and isinstance(value, str):
+                    out["data"][mime] = _relative(value, prefixes)
+            kept.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+
+
+@contextmanager
+def _quiet_kernel_env() -> Iterator[None]:
+    """The kernel inherits this process's environment: quiet the C++ loggers (glog/absl in
+    MediaPipe, TensorFlow Lite) for the run, restore the caller's values after."""
+    saved = {k: os.environ.get(k) for k in KERNEL_ENV}
+    os.environ.update({k: v for k, v in KERNEL_ENV.items() if saved[k] is None})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
 
 
 def execute(execution: Execution, root: Path, key: str) -> float:
@@ -274,11 +328,16 @@ def execute(execution: Execution, root: Path, key: str) -> float:
     tmp = target.with_name(f".{execution.name}.running.ipynb")  # papermill wants .ipynb
     tmp.parent.mkdir(parents=True, exist_ok=True)
     try:
-        papermill.execute_notebook(
-            _with_module_probe(src), str(tmp), parameters=execution.parameters,
-            kernel_name="python3", cwd=str(src.parent), progress_bar=False, log_output=False,
-        )
-        modules = _pop_module_probe(tmp)
+        with _quiet_kernel_env():
+            papermill.execute_notebook(
+                _with_module_probe(src), str(tmp), parameters=execution.parameters,
+                kernel_name="python3", cwd=str(src.parent), progress_bar=False,
+                log_output=False, extra_arguments=list(KERNEL_ARGUMENTS),
+            )
+        nb = nbformat.read(tmp, as_version=4)
+        modules = _pop_module_probe(nb)
+        clean_outputs(nb, execution.name, machine_prefixes(root))
+        nbformat.write(nb, tmp)
         os.replace(tmp, target)  # atomic: a reader never sees a half-written copy
     except Exception as err:
         if tmp.exists():
