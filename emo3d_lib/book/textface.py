@@ -97,7 +97,7 @@ def _check_exportable(predictor: Any, checkpoint: Path) -> None:
 
 
 def checkpoint_digest(checkpoint: Path) -> str:
-    from emo3d_lib.models.train import CONFIG_FILE, MODEL_FILE
+    from emo3d_lib.models.checkpoint import CONFIG_FILE, MODEL_FILE
 
     h = hashlib.sha256(EXPORT_VERSION.encode())
     for name in (CONFIG_FILE, MODEL_FILE):
@@ -174,7 +174,7 @@ def kernel_predict(predictor: Any) -> Any:
 
 def describe(checkpoint: str | Path) -> str:
     """One line naming the model the text box runs (for the widget's note)."""
-    from emo3d_lib.models.train import CONFIG_FILE
+    from emo3d_lib.models.checkpoint import CONFIG_FILE
 
     cfg = json.loads((Path(checkpoint) / CONFIG_FILE).read_text(encoding="utf-8"))
     return f"{cfg['model']['name']} on {cfg['backbone']['name']}"
@@ -183,7 +183,7 @@ def describe(checkpoint: str | Path) -> str:
 def pick_text_checkpoint(checkpoints: dict[str, Path]) -> Path | None:
     """The first checkpoint on the English Hugging Face backbone (MiniLM offline): the one the
     page's text box can run. None when no such model was trained."""
-    from emo3d_lib.models.train import CONFIG_FILE
+    from emo3d_lib.models.checkpoint import CONFIG_FILE
 
     for path in checkpoints.values():
         cfg = json.loads((Path(path) / CONFIG_FILE).read_text(encoding="utf-8"))
