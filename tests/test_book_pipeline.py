@@ -39,8 +39,10 @@ def test_plan_orders_by_dependencies_expands_runs_and_applies_smoke(tmp_path: Pa
     full = pipeline.plan(tmp_path, "full")
     assert [e.name for e in full] == ["01_a", "02_b-lm_mlp", "02_b-vae_clip", "03_c"]
     assert full[1].parameters["model"] == "lm-mlp" and "x" not in full[1].parameters
-    assert full[0].parameters["data_dir"].endswith("data/datasets/book-full")
-    assert full[0].parameters["runs_dir"].endswith("data/runs/book-full")
+    # relative to the data root, which the kernel gets as $EMO3D_DATA: no machine path in pages
+    assert full[0].parameters["data_dir"] == "datasets/book-full"
+    assert full[0].parameters["runs_dir"] == "runs/book-full"
+    assert full[0].data_root == str((tmp_path / "data").resolve())
     smoke = {e.name: e.parameters for e in pipeline.plan(tmp_path, "smoke")}
     assert smoke["01_a"]["x"] == 5 and smoke["02_b-vae_clip"]["x"] == 2
     assert smoke["03_c"]["profile"] == "smoke"
@@ -181,3 +183,38 @@ def test_run_copies_get_their_run_in_the_navigation_title(tmp_path: Path) -> Non
     assert chapter["sections"] == [{"file": "book/executed/03_training-lm_mlp",
                                     "title": "Training the baselines: lm-mlp"}]
     assert book_toc.run_title(tmp_path, "03_training-missing") == {}
+
+
+def test_clean_outputs_moves_stderr_to_the_terminal_and_relativises_paths(capfd) -> None:
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="W0000 00:00 log line\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="wrote /srv/d/runs/t.json\n"),
+        nbformat.v4.new_output("display_data", data={"text/html": "<td>/srv/d/x</td>",
+                                                     "image/png": "/srv/d/"}),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    pipeline.clean_outputs(nb, "01_a", ["/srv/d/"])
+    outs = nb.cells[0].outputs
+    assert [o.get("name") for o in outs] == ["stdout", None]
+    assert outs[0]["text"] == "wrote runs/t.json\n"
+    assert outs[1]["data"] == {"text/html": "<td>x</td>", "image/png": "/srv/d/"}
+    assert "[01_a] W0000 00:00 log line" in capfd.readouterr().err
+
+
+def test_the_kernel_sends_progress_bars_and_fd_output_to_the_terminal(tmp_path: Path,
+                                                                      capfd) -> None:
+    """Through papermill as the book runs it: a tqdm.auto bar and a C-level write to fd 2 end
+    in the terminal, the page keeps only stdout."""
+    write_notebook(tmp_path, "01_a", (
+        "import os\nfrom tqdm.auto import tqdm\n"
+        "for _ in tqdm(range(3), desc='bar-in-terminal'): pass\n"
+        "os.write(2, b'W0000 fd-level line\\n')\nprint('result')"), {})
+    report = pipeline.run_notebooks(tmp_path, "smoke")
+    assert report.ok, report.failed
+    nb = nbformat.read(tmp_path / pipeline.EXECUTED / "01_a.ipynb", as_version=4)
+    outs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert [(o["output_type"], o.get("name"), o.get("text")) for o in outs] == [
+        ("stream", "stdout", "result\n")]
+    err = capfd.readouterr().err
+    assert "bar-in-terminal" in err and "W0000 fd-level line" in err

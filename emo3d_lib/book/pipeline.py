@@ -73,7 +73,7 @@ _PROBE_TAG = "emo3d-module-probe"
 #: The kernel leaves fd-level output (C++ log lines) on the terminal instead of the page and
 #: sends progress bars there too (:mod:`emo3d_lib.book.quiet_kernel`).
 KERNEL_ARGUMENTS = ("--IPKernelApp.capture_fd_output=False",
-                    "--IPKernelApp.exec_lines=import emo3d_lib.book.quiet_kernel")
+                    f"--IPKernelApp.exec_files={Path(__file__).with_name('quiet_kernel.py')}")
 #: Log levels for the kernel's C++ libraries: errors only (a caller's own setting wins).
 KERNEL_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
@@ -86,6 +86,14 @@ class Execution:
     name: str  # executed copy stem, e.g. "03_training-bert_mlp"
     parameters: dict[str, Any]
     depends_on: tuple[str, ...]
+    data_root: str = ""  # $EMO3D_DATA of the kernel: where data_dir / runs_dir live
+
+
+def book_data_root(root: Path) -> Path:
+    """The repository's book honours ``$EMO3D_DATA`` (``paths.data_root``); a copied book
+    keeps its data in its own ``data/``."""
+    base = data_root() if root.resolve() == REPO_ROOT.resolve() else root / "data"
+    return base.resolve()
 
 
 @dataclass
@@ -168,20 +176,21 @@ def plan(root: Path = REPO_ROOT, profile: str = "full",
         if unknown:
             raise Emo3DError(f"--only {unknown}: no such notebook (have: {sorted(metas)})")
         order = [s for s in order if s in only]
-    # the repository's book honours $EMO3D_DATA (paths.data_root); a copied book keeps its own
-    base = data_root() if root.resolve() == REPO_ROOT.resolve() else root / "data"
-    data_dir = (base / "datasets" / f"book-{profile}").resolve()
-    runs_dir = (base / "runs" / f"book-{profile}").resolve()
+    # paths relative to the data root (the kernel gets it as $EMO3D_DATA): pages show no
+    # machine path, and a notebook resolves them by the one rule (book.params)
+    folder = str(book_data_root(root))
     out: list[Execution] = []
     for stem in order:
         meta = metas[stem]
-        base = {"data_dir": str(data_dir), "runs_dir": str(runs_dir), "profile": profile}
+        base = {"data_dir": f"datasets/book-{profile}", "runs_dir": f"runs/book-{profile}",
+                "profile": profile}
         if profile == "smoke":
             base.update(meta["smoke"])
         runs = meta["runs"]
         for run in runs:
             name = stem if len(runs) == 1 else f"{stem}-{_slug(run)}"
-            out.append(Execution(stem, name, {**base, **run}, tuple(meta["depends_on"])))
+            out.append(Execution(stem, name, {**base, **run}, tuple(meta["depends_on"]),
+                                 folder))
     names = [e.name for e in out]
     if len(set(names)) != len(names):
         raise Emo3DError(f"two runs of one notebook share an executed name: {names}")
@@ -222,6 +231,7 @@ def input_key(execution: Execution, root: Path, upstream: dict[str, str]) -> str
     payload = {
         "notebook": _sha(root / "notebooks" / f"{execution.notebook}.ipynb"),
         "parameters": execution.parameters,
+        "data_root": execution.data_root,
         "upstream": upstream,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -272,8 +282,7 @@ def _pop_module_probe(nb: Any) -> list[str]:
 def machine_prefixes(root: Path) -> list[str]:
     """Absolute folders a page must not show, longest first: the data root, the book root and
     the repository (a path under them is printed relative to them)."""
-    base = data_root() if root.resolve() == REPO_ROOT.resolve() else root / "data"
-    folders = {str(Path(p).resolve()) for p in (base, root, REPO_ROOT)}
+    folders = {str(Path(p).resolve()) for p in (book_data_root(root), root, REPO_ROOT)}
     return sorted((f + os.sep for f in folders), key=len, reverse=True)
 
 
@@ -304,17 +313,22 @@ def clean_outputs(nb: Any, name: str, prefixes: Sequence[str]) -> None:
 
 
 @contextmanager
-def _quiet_kernel_env() -> Iterator[None]:
-    """The kernel inherits this process's environment: quiet the C++ loggers (glog/absl in
-    MediaPipe, TensorFlow Lite) for the run, restore the caller's values after."""
-    saved = {k: os.environ.get(k) for k in KERNEL_ENV}
-    os.environ.update({k: v for k, v in KERNEL_ENV.items() if saved[k] is None})
+def _kernel_env(data_folder: str) -> Iterator[None]:
+    """The kernel inherits this process's environment: its data root, and quiet C++ loggers
+    (glog/absl in MediaPipe, TensorFlow Lite; a caller's own level wins); restored after."""
+    wanted = {k: v for k, v in KERNEL_ENV.items() if k not in os.environ}
+    if data_folder:
+        wanted["EMO3D_DATA"] = data_folder
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
     try:
         yield
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def execute(execution: Execution, root: Path, key: str) -> float:
@@ -328,7 +342,7 @@ def execute(execution: Execution, root: Path, key: str) -> float:
     tmp = target.with_name(f".{execution.name}.running.ipynb")  # papermill wants .ipynb
     tmp.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _quiet_kernel_env():
+        with _kernel_env(execution.data_root):
             papermill.execute_notebook(
                 _with_module_probe(src), str(tmp), parameters=execution.parameters,
                 kernel_name="python3", cwd=str(src.parent), progress_bar=False,

@@ -18,13 +18,16 @@ the chapter's Table 5 counterpart uses (one source for each number).
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
+from emo3d_lib.atomic import write_json
 from emo3d_lib.face.expression_prior import ACTION_UNITS, PROTOTYPES
 from emo3d_lib.fei.data import FEIData
 from emo3d_lib.fei.evaluate import FEIReport
@@ -100,7 +103,28 @@ def table2(rows: list[dict[str, Any]], digits: int = 3) -> pd.DataFrame:
     return poster_layout(t, labels, digits)
 
 
-def table4(report: FEIReport, digits: int = 3) -> pd.DataFrame:
+def table4(rows: list[dict[str, Any]], digits: int = 3) -> pd.DataFrame:
     """Our Table 4: every fusion variant of the trained FEI model, the poster's columns."""
-    t = report.table
+    t = pd.DataFrame(rows)
     return poster_layout(t, list(t["system"]), digits)
+
+
+#: Written by :func:`ig3d_tables` beside ``fei_results.json``; the summary reads it.
+IG3D_NAME = "ig3d_tables.json"
+
+
+def ig3d_tables(data: FEIData, config: FEIConfig, report: FEIReport,
+                out_dir: str | os.PathLike[str] | None, *, n_boot: int = 1000
+                ) -> dict[str, Any]:
+    """Tables 2 and 4 as one JSON (raw figures with intervals), written to ``out_dir``."""
+    keys = [k for _, key in POSTER_COLUMNS for k in (key, f"{key}_lo", f"{key}_hi")]
+    t = report.table
+    result = {
+        "short_set": list(short_blendshapes()),
+        "table2": representation_rows(data, config, n_boot=n_boot),
+        "table4": [{"fusion": f, "system": t.at[f, "system"], "n_test": int(t.at[f, "n_test"]),
+                    **{k: float(t.at[f, k]) for k in keys}} for f in t.index],
+    }
+    if out_dir is not None:
+        write_json(Path(out_dir) / IG3D_NAME, result)
+    return result
