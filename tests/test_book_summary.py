@@ -52,3 +52,36 @@ def test_measured_values_are_read_from_the_chapters_files(
         "paper item").loc["best model on Emo3D (section 5)"]
     assert tied["ours"].startswith("tie:") and tied["agreement"].startswith("undetermined")
     assert "64%" in table.loc["check of the emotion distributions (appendix A.1)", "ours"]
+
+
+def test_chapters_table_reads_the_later_chapters_saved_figures(tmp_path) -> None:
+    import json as _json
+
+    from emo3d_lib.book.summary import NOT_RUN, chapters_table, collect_chapters
+
+    empty = chapters_table(collect_chapters(tmp_path))
+    assert list(empty["chapter"].str[:2]) == ["3:", "6:", "6:", "8:"]
+    assert (empty["ours"].iloc[:3] == NOT_RUN).all()
+
+    def put(rel: str, data: dict) -> None:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(_json.dumps(data))
+
+    put("emotion-xlm/metrics.json", {"test_mse": 0.0123, "backbone": "b"})
+    put("multilingual-mlp/metrics.json", {"test_mse": 0.0101})
+    put("fei/fei_results.json", {"comparison": {
+        "available": True, "best_fusion": "late-weighted", "best_single": "3d",
+        "test_f1_macro_difference": 0.02, "difference_lo": 0.01, "difference_hi": 0.03,
+        "verdict": "fusion better"}})
+    row = {"accuracy": 0.5, "accuracy_lo": 0.4, "accuracy_hi": 0.6}
+    put("fei/ig3d_tables.json", {"table2": [{**row, "set": "short", "n_parameters": 27},
+                                            {**row, "accuracy": 0.9, "accuracy_lo": 0.85,
+                                             "accuracy_hi": 0.95, "set": "full",
+                                             "n_parameters": 52}]})
+    t = chapters_table(collect_chapters(tmp_path)).set_index("chapter")
+    xlm = t.loc["3: Emotion-XLM's emotion extractor"]
+    assert "0.0123" in xlm["ours"] and "0.0101" in xlm["ours"] and "does not help" in xlm["verdict"]
+    fusion = t.loc["6: Ig3D, fusion of 2D and 3D views"]
+    assert "+0.020 [+0.010, +0.030]" in fusion["ours"] and fusion["verdict"] == "fusion better"
+    short = t.loc["6: Ig3D Table 2, short vs full 3D parameters"]
+    assert "27 EMFACS channels" in short["ours"] and short["verdict"].startswith("differs")
