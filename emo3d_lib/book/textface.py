@@ -61,7 +61,6 @@ def _text_graph(predictor: Any) -> Any:
     import torch
     from torch import nn
 
-    from emo3d_lib.models.factory import predict_outputs
     from emo3d_lib.models.heads import output_columns
 
     outputs = int(getattr(predictor.model, "outputs", N_BLENDSHAPES))
@@ -72,6 +71,7 @@ def _text_graph(predictor: Any) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.encoder, self.head = predictor.encoder.model, predictor.model
+            self.family = predictor.family  # its predict: outputs from embeddings
             self.register_buffer("scatter", scatter)
 
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any:
@@ -79,7 +79,7 @@ def _text_graph(predictor: Any) -> Any:
                                   token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(states.dtype)
             emb = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            weights = predict_outputs(self.head, emb) @ self.scatter
+            weights = self.family.predict(self.head, emb) @ self.scatter
             return weights, emotion_readout(weights)
 
     return TextFace().eval()
