@@ -156,33 +156,34 @@ def test_resolve_toc_expands_runs_matches_prefix_and_drops_missing(tmp_path: Pat
              "05_metric_study", "07_extra"]
     out = book_toc.resolve_toc(tmp_path, names)
     chapters = [c["file"] for c in out["parts"][0]["chapters"]]
-    # the first executed copy (execution order, not alphabetical) is the chapter
+    # the copies of one notebook are sibling pages, in execution order (not alphabetical)
     assert chapters == ["book/executed/01_dataset_generation",
                         "book/executed/03_training-vae_clip",
+                        "book/executed/03_training-lm_mlp",
                         "book/executed/05_metric_study", "book/executed/07_extra"]
-    assert out["parts"][0]["chapters"][1]["sections"] == [
-        {"file": "book/executed/03_training-lm_mlp"}]
+    assert all("sections" not in c for c in out["parts"][0]["chapters"])
     assert [p["caption"] for p in out["parts"]] == ["Chapters", "Results"]
 
 
-def test_run_copies_get_their_run_in_the_navigation_title(tmp_path: Path) -> None:
+def test_run_copies_are_titled_by_their_run_under_an_overview(tmp_path: Path) -> None:
     (tmp_path / "_toc.yml").write_text(yaml.safe_dump(
         {"format": "jb-book", "root": "book/intro",
-         "chapters": [{"file": "book/executed/03_training"}]}))
-    executed = tmp_path / pipeline.EXECUTED
-    executed.mkdir(parents=True)
-    for model in ("emo3d-clip", "lm-mlp"):
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_markdown_cell("# Training the baselines\n\nText.")]
-        nb.metadata["emo3d"] = {"runs": [{"model": "emo3d-clip"}, {"model": "lm-mlp"}]}
-        nb.metadata["papermill"] = {"parameters": {"data_dir": "d", "model": model}}
-        nbformat.write(nb, executed / f"03_training-{model.replace('-', '_')}.ipynb")
-    out = book_toc.resolve_toc(tmp_path, ["03_training-emo3d_clip", "03_training-lm_mlp"])
-    chapter = out["chapters"][0]
-    assert "title" not in chapter  # the chapter keeps its page title
-    assert chapter["sections"] == [{"file": "book/executed/03_training-lm_mlp",
-                                    "title": "Training the baselines: lm-mlp"}]
-    assert book_toc.run_title(tmp_path, "03_training-missing") == {}
+         "chapters": [{"file": "book/executed/03_training_overview",
+                       "sections": [{"file": "book/executed/03_training"}]}]}))
+    out = book_toc.resolve_toc(tmp_path, ["03_training-emo3d_clip", "03_training-lm_mlp",
+                                          "03_training_overview"])
+    assert out["chapters"] == [{"file": "book/executed/03_training_overview", "sections": [
+        {"file": "book/executed/03_training-emo3d_clip"},
+        {"file": "book/executed/03_training-lm_mlp"}]}]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("Intro.\n# Training one baseline\n\nText.")]
+    nb.metadata["emo3d"] = {"runs": [{"model": "emo3d-clip"}, {"model": "lm-mlp"}]}
+    nb.metadata["papermill"] = {"parameters": {"data_dir": "d", "model": "lm-mlp"}}
+    book_toc.retitle_run(nb)
+    book_toc.retitle_run(nb)  # idempotent
+    assert nb.cells[0].source == "Intro.\n# Training one baseline: lm-mlp\n\nText."
+    nb.metadata["emo3d"] = {"runs": [{"model": "lm-mlp"}]}  # one run: its own title
+    assert book_toc.title_by_run(nb) is None
 
 
 def test_clean_outputs_moves_stderr_to_the_terminal_and_relativises_paths(capfd) -> None:

@@ -58,7 +58,7 @@ except ModuleNotFoundError as _err:  # the library installs without the [book] e
     raise book_extra_missing(_err) from None
 
 from emo3d_lib.book.imports import import_closure  # noqa: E402 (after the [book] check)
-from emo3d_lib.book.toc import EXECUTED, resolve_toc  # noqa: E402
+from emo3d_lib.book.toc import EXECUTED, resolve_toc, retitle_run  # noqa: E402
 
 PROFILES: tuple[str, ...] = ("full", "smoke")
 BUILD_DIR = Path("book")  # jupyter-book --path-output: the HTML lands in book/_build/html
@@ -351,6 +351,7 @@ def execute(execution: Execution, root: Path, key: str) -> float:
         nb = nbformat.read(tmp, as_version=4)
         modules = _pop_module_probe(nb)
         clean_outputs(nb, execution.name, machine_prefixes(root))
+        retitle_run(nb)
         nbformat.write(nb, tmp)
         os.replace(tmp, target)  # atomic: a reader never sees a half-written copy
     except Exception as err:
