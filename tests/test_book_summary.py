@@ -85,3 +85,15 @@ def test_chapters_table_reads_the_later_chapters_saved_figures(tmp_path) -> None
     assert "+0.020 [+0.010, +0.030]" in fusion["ours"] and fusion["verdict"] == "fusion better"
     short = t.loc["6: Ig3D Table 2, short vs full 3D parameters"]
     assert "27 EMFACS channels" in short["ours"] and short["verdict"].startswith("differs")
+
+
+def test_dataset_sizes_come_from_chapter_1s_manifest(tmp_path: Path) -> None:
+    """One source: the summary prints the counts chapter 1 printed (texts + images = triples)."""
+    from emo3d_lib.data.generate import MANIFEST_NAME
+
+    counts = {"samples": 8, "texts": 24, "images": 16, "faces_detected": 15, "triples": 40}
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps({"counts": counts}))
+    table = summary.summary_table(summary.collect(tmp_path, tmp_path / "runs")).set_index(
+        "paper item")
+    assert table.loc["dataset size: triples (Table 1 / section 3)", "ours"] == "40"
+    assert table.loc["dataset size: images (Table 1 / section 3)", "ours"] == "16"

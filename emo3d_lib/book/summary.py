@@ -55,17 +55,23 @@ def _finite(x: Any) -> bool:
 
 
 def dataset_counts(data_dir: Path) -> dict[str, int] | None:
-    """Texts, images with a face, (text, image) triples of the generated dataset."""
+    """Texts, images, triples (the paper's Table 1 arithmetic: texts + images) of the generated
+    dataset: chapter 1's manifest when it is there (the numbers its page prints), else counted
+    from the dataset the same way."""
     from emo3d_lib import schema
+    from emo3d_lib.data.generate import MANIFEST_NAME
 
+    manifest = _read_json(Path(data_dir) / MANIFEST_NAME)
+    counts = (manifest or {}).get("counts") or {}
+    if all(_finite(counts.get(k)) for k in ("samples", "texts", "images", "triples")):
+        return {k: int(counts[k]) for k in ("samples", "texts", "images", "triples")}
     try:
         df = schema.load_dataset(data_dir, check_images=False)
     except Emo3DError:
         return None
     images = sum(int(df[c].notna().sum()) for c in schema.IMAGE_COLUMNS if c in df)
-    faces = sum(int(df[c].notna().sum()) for c in schema.SCORE_COLUMNS if c in df)
-    return {"samples": len(df), "texts": 3 * len(df), "images": images,
-            "triples": 3 * faces}
+    texts = sum(int(df[c].notna().sum()) for c in schema.TEXT_COLUMNS if c in df)
+    return {"samples": len(df), "texts": texts, "images": images, "triples": texts + images}
 
 
 def collect(data_dir: str | Path, runs_dir: str | Path) -> dict[str, Any]:
