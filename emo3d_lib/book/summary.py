@@ -196,7 +196,7 @@ def _emotion_xlm_row(xlm: dict[str, Any] | None, plain: dict[str, Any] | None) -
         return {**row, "ours": "n/a", "verdict": "undetermined (no test MSE)"}
     ours = (f"test MSE {a:.4f} with the extractor, {b:.4f} without (same backbone, "
             f"{xlm.get('backbone', '?')})")
-    verdict = ("the extractor helps here" if a < b else
+    verdict = ("lower test MSE with the extractor (one seed, no interval)" if a < b else
                "the extractor does not help here (no lower test MSE than the plain MLP)")
     return {**row, "ours": ours, "verdict": verdict}
 
