@@ -272,3 +272,123 @@ def test_52_sliders_in_the_built_page_render_like_a_baked_reference(smoke_book, 
           f"pixels > 16: {(diff > 16).mean():.4%}")
     assert diff.mean() < 0.5 and (diff > 16).mean() < 0.002
     assert not external + ref_external and not failed + ref_failed
+
+
+#: What a reader must never see in a page: log lines (glog/absl ``W0000 00:00:...``, Python
+#: ``logging``'s ``WARNING:``), tracebacks, Python warnings, the kernel's own messages.
+LOG_LINE = re.compile(r"\b[IWEF]\d{4} \d\d:\d\d:\d\d|\bWARNING:|\bINFO:|\bERROR:|Traceback"
+                      r"|\b[A-Z][A-Za-z]*Warning: |\[IPKernelApp\]")
+#: A text progress bar (tqdm: ``42%|####      | 4/10``).
+TEXT_BAR = re.compile(r"\d+%\|.{0,40}\|\s*\d+/\d+")
+#: An absolute path on a Unix machine (not a URL: no ``:``, ``/`` or word before the slash).
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~%-])/(?:work|home|root|tmp|usr|opt|var|mnt|srv|Users)/")
+#: The ipywidgets models tqdm's notebook bar is made of, in a page's embedded widget state.
+PROGRESS_WIDGET = re.compile(r'"model_name":\s*"(?:Float|Int)ProgressModel"')
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees in a page's article (no scripts, styles or embedded state)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.chunks.append(data)
+
+
+def page_problems(text: str, machine_paths: list[str]) -> list[str]:
+    """What in one page's HTML breaks a clean page (empty: a clean page)."""
+    visible = _VisibleText()
+    visible.feed(text)
+    seen = "".join(visible.chunks)
+    problems = [f"log/stderr line: {m.group(0)!r} in "
+                f"{seen[max(0, m.start() - 60):m.end() + 60]!r}" for m in LOG_LINE.finditer(seen)]
+    problems += [f"text progress bar: {m.group(0)!r}" for m in TEXT_BAR.finditer(seen)]
+    problems += [f"absolute path: {seen[m.start():m.start() + 80]!r}"
+                 for m in ABSOLUTE_PATH.finditer(seen)]
+    problems += [f"machine path {p!r} in the page source" for p in machine_paths if p in text]
+    if 'class="output stderr"' in text:
+        problems.append("a stderr output block")
+    if PROGRESS_WIDGET.search(text):
+        problems.append("a progress-bar widget in the embedded widget state")
+    return problems
+
+
+def test_page_scan_catches_what_it_looks_for() -> None:
+    """The scan itself: each kind of dirt in a page is found, a clean page passes."""
+    clean = "<p>MSE 0.0091, wrote runs/book-smoke/metric/table2.json, see https://x.org/a/b</p>"
+    assert page_problems(clean, ["/srv/emo3d/"]) == []
+    dirty = [
+        "<pre>W0000 00:00:1795802950.328233 29866 face_landmarker_graph.cc:181] Sets</pre>",
+        "<pre>WARNING: Logging before InitGoogle() is written to STDERR</pre>",
+        "<pre>Traceback (most recent call last):</pre>",
+        "<pre>judge.py:181: ConstantInputWarning: An input array is constant</pre>",
+        "<pre>generate: 100%|##########| 2/2 [00:00&lt;?, ?shard/s]</pre>",
+        "<p>wrote /work/wt/x/data/runs/table2.json</p>",
+        '<div class="output stderr"><pre>x</pre></div>',
+        '<script>{"model_name": "FloatProgressModel"}</script>',
+    ]
+    for html in dirty:
+        assert page_problems(html, []), html
+    assert page_problems("<p>at /srv/emo3d/data</p>", ["/srv/emo3d/"])
+
+
+def test_no_page_shows_logs_progress_bars_or_machine_paths(smoke_book) -> None:
+    html = smoke_book[0]
+    root = html.parents[2]  # <book root>/book/_build/html
+    machine = sorted({str(p.resolve()) + "/" for p in (root, paths.REPO_ROOT, paths.data_root())})
+    problems = {}
+    for page in built_pages(html):
+        found = page_problems(page.read_text(encoding="utf-8"), machine)
+        if found:
+            problems[page.relative_to(html).as_posix()] = found[:5]
+    assert not problems, json.dumps(problems, indent=1)
+
+
+#: Per table in the article: its width against the article's text width (a table may be its
+#: own scroll box, which is never wider than the text; its content may be).
+_TABLE_WIDTHS = """() => {
+  const article = document.querySelector('article.bd-article') || document.body;
+  const limit = article.getBoundingClientRect().right + 1;
+  const doc = document.documentElement;
+  return {page: [doc.scrollWidth, doc.clientWidth],
+          tables: [...article.querySelectorAll('table')].map((t, i) => {
+    const r = t.getBoundingClientRect();
+    const head = (t.querySelector('th') || t).innerText.slice(0, 30);
+    return [i, head, Math.round(r.right), Math.round(limit), r.right <= limit];
+  })};
+}"""
+
+
+@pytest.mark.browser
+def test_no_table_is_wider_than_the_text(smoke_book, browser) -> None:
+    html = smoke_book[0]
+    context, base = browser
+    too_wide, tables = [], 0
+    for path in built_pages(html):
+        text = path.read_text(encoding="utf-8")
+        if path.name in ("search.html", "genindex.html") or 'http-equiv="Refresh"' in text:
+            continue  # no article: the index, the search page (it re-navigates), a redirect
+        rel = path.relative_to(html).as_posix()
+        page = context.new_page()
+        page.goto(base + rel, wait_until="load", timeout=60_000)
+        found = page.evaluate(_TABLE_WIDTHS)
+        page.close()
+        tables += len(found["tables"])
+        too_wide += [(rel, *t[:4]) for t in found["tables"] if not t[4]]
+        scroll, client = found["page"]
+        if scroll > client + 1:
+            too_wide.append((rel, "the page scrolls sideways", scroll, client))
+    assert tables >= 10  # the scan saw the book's tables
+    assert not too_wide, too_wide

@@ -39,8 +39,10 @@ def test_plan_orders_by_dependencies_expands_runs_and_applies_smoke(tmp_path: Pa
     full = pipeline.plan(tmp_path, "full")
     assert [e.name for e in full] == ["01_a", "02_b-lm_mlp", "02_b-vae_clip", "03_c"]
     assert full[1].parameters["model"] == "lm-mlp" and "x" not in full[1].parameters
-    assert full[0].parameters["data_dir"].endswith("data/datasets/book-full")
-    assert full[0].parameters["runs_dir"].endswith("data/runs/book-full")
+    # relative to the data root, which the kernel gets as $EMO3D_DATA: no machine path in pages
+    assert full[0].parameters["data_dir"] == "datasets/book-full"
+    assert full[0].parameters["runs_dir"] == "runs/book-full"
+    assert full[0].data_root == str((tmp_path / "data").resolve())
     smoke = {e.name: e.parameters for e in pipeline.plan(tmp_path, "smoke")}
     assert smoke["01_a"]["x"] == 5 and smoke["02_b-vae_clip"]["x"] == 2
     assert smoke["03_c"]["profile"] == "smoke"
@@ -154,30 +156,66 @@ def test_resolve_toc_expands_runs_matches_prefix_and_drops_missing(tmp_path: Pat
              "05_metric_study", "07_extra"]
     out = book_toc.resolve_toc(tmp_path, names)
     chapters = [c["file"] for c in out["parts"][0]["chapters"]]
-    # the first executed copy (execution order, not alphabetical) is the chapter
+    # the copies of one notebook are sibling pages, in execution order (not alphabetical)
     assert chapters == ["book/executed/01_dataset_generation",
                         "book/executed/03_training-vae_clip",
+                        "book/executed/03_training-lm_mlp",
                         "book/executed/05_metric_study", "book/executed/07_extra"]
-    assert out["parts"][0]["chapters"][1]["sections"] == [
-        {"file": "book/executed/03_training-lm_mlp"}]
+    assert all("sections" not in c for c in out["parts"][0]["chapters"])
     assert [p["caption"] for p in out["parts"]] == ["Chapters", "Results"]
 
 
-def test_run_copies_get_their_run_in_the_navigation_title(tmp_path: Path) -> None:
+def test_run_copies_are_titled_by_their_run_under_an_overview(tmp_path: Path) -> None:
     (tmp_path / "_toc.yml").write_text(yaml.safe_dump(
         {"format": "jb-book", "root": "book/intro",
-         "chapters": [{"file": "book/executed/03_training"}]}))
-    executed = tmp_path / pipeline.EXECUTED
-    executed.mkdir(parents=True)
-    for model in ("emo3d-clip", "lm-mlp"):
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_markdown_cell("# Training the baselines\n\nText.")]
-        nb.metadata["emo3d"] = {"runs": [{"model": "emo3d-clip"}, {"model": "lm-mlp"}]}
-        nb.metadata["papermill"] = {"parameters": {"data_dir": "d", "model": model}}
-        nbformat.write(nb, executed / f"03_training-{model.replace('-', '_')}.ipynb")
-    out = book_toc.resolve_toc(tmp_path, ["03_training-emo3d_clip", "03_training-lm_mlp"])
-    chapter = out["chapters"][0]
-    assert "title" not in chapter  # the chapter keeps its page title
-    assert chapter["sections"] == [{"file": "book/executed/03_training-lm_mlp",
-                                    "title": "Training the baselines: lm-mlp"}]
-    assert book_toc.run_title(tmp_path, "03_training-missing") == {}
+         "chapters": [{"file": "book/executed/03_training_overview",
+                       "sections": [{"file": "book/executed/03_training"}]}]}))
+    out = book_toc.resolve_toc(tmp_path, ["03_training-emo3d_clip", "03_training-lm_mlp",
+                                          "03_training_overview"])
+    assert out["chapters"] == [{"file": "book/executed/03_training_overview", "sections": [
+        {"file": "book/executed/03_training-emo3d_clip"},
+        {"file": "book/executed/03_training-lm_mlp"}]}]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("Intro.\n# Training one baseline\n\nText.")]
+    nb.metadata["emo3d"] = {"runs": [{"model": "emo3d-clip"}, {"model": "lm-mlp"}]}
+    nb.metadata["papermill"] = {"parameters": {"data_dir": "d", "model": "lm-mlp"}}
+    book_toc.retitle_run(nb)
+    book_toc.retitle_run(nb)  # idempotent
+    assert nb.cells[0].source == "Intro.\n# Training one baseline: lm-mlp\n\nText."
+    nb.metadata["emo3d"] = {"runs": [{"model": "lm-mlp"}]}  # one run: its own title
+    assert book_toc.title_by_run(nb) is None
+
+
+def test_clean_outputs_moves_stderr_to_the_terminal_and_relativises_paths(capfd) -> None:
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="W0000 00:00 log line\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="wrote /srv/d/runs/t.json\n"),
+        nbformat.v4.new_output("display_data", data={"text/html": "<td>/srv/d/x</td>",
+                                                     "image/png": "/srv/d/"}),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    pipeline.clean_outputs(nb, "01_a", ["/srv/d/"])
+    outs = nb.cells[0].outputs
+    assert [o.get("name") for o in outs] == ["stdout", None]
+    assert outs[0]["text"] == "wrote runs/t.json\n"
+    assert outs[1]["data"] == {"text/html": "<td>x</td>", "image/png": "/srv/d/"}
+    assert "[01_a] W0000 00:00 log line" in capfd.readouterr().err
+
+
+def test_the_kernel_sends_progress_bars_and_fd_output_to_the_terminal(tmp_path: Path,
+                                                                      capfd) -> None:
+    """Through papermill as the book runs it: a tqdm.auto bar and a C-level write to fd 2 end
+    in the terminal, the page keeps only stdout."""
+    write_notebook(tmp_path, "01_a", (
+        "import os\nfrom tqdm.auto import tqdm\n"
+        "for _ in tqdm(range(3), desc='bar-in-terminal'): pass\n"
+        "os.write(2, b'W0000 fd-level line\\n')\nprint('result')"), {})
+    report = pipeline.run_notebooks(tmp_path, "smoke")
+    assert report.ok, report.failed
+    nb = nbformat.read(tmp_path / pipeline.EXECUTED / "01_a.ipynb", as_version=4)
+    outs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert [(o["output_type"], o.get("name"), o.get("text")) for o in outs] == [
+        ("stream", "stdout", "result\n")]
+    err = capfd.readouterr().err
+    assert "bar-in-terminal" in err and "W0000 fd-level line" in err

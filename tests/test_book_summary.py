@@ -130,3 +130,48 @@ def test_ranking_verdict_says_when_mse_cannot_order_the_models() -> None:
     row = summary.disagreement_row(table2 | {"sources": loose})
     assert summary.verdict_word(row["agreement"]) == "holds" and "caveat" in row["agreement"]
     assert "caveat" not in summary.disagreement_row(table2 | {"sources": tight})["agreement"]
+
+
+def test_chapters_table_reads_the_later_chapters_saved_figures(tmp_path) -> None:
+    import json as _json
+
+    from emo3d_lib.book.summary import NOT_RUN, chapters_table, collect_chapters
+
+    empty = chapters_table(collect_chapters(tmp_path))
+    assert list(empty["chapter"].str[:2]) == ["3:", "6:", "6:", "8:"]
+    assert (empty["ours"].iloc[:3] == NOT_RUN).all()
+
+    def put(rel: str, data: dict) -> None:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(_json.dumps(data))
+
+    put("emotion-xlm/metrics.json", {"test_mse": 0.0123, "backbone": "b"})
+    put("multilingual-mlp/metrics.json", {"test_mse": 0.0101})
+    put("fei/fei_results.json", {"comparison": {
+        "available": True, "best_fusion": "late-weighted", "best_single": "3d",
+        "test_f1_macro_difference": 0.02, "difference_lo": 0.01, "difference_hi": 0.03,
+        "verdict": "fusion better"}})
+    row = {"accuracy": 0.5, "accuracy_lo": 0.4, "accuracy_hi": 0.6}
+    put("fei/ig3d_tables.json", {"table2": [{**row, "set": "short", "n_parameters": 27},
+                                            {**row, "accuracy": 0.9, "accuracy_lo": 0.85,
+                                             "accuracy_hi": 0.95, "set": "full",
+                                             "n_parameters": 52}]})
+    t = chapters_table(collect_chapters(tmp_path)).set_index("chapter")
+    xlm = t.loc["3: Emotion-XLM's emotion extractor"]
+    assert "0.0123" in xlm["ours"] and "0.0101" in xlm["ours"] and "does not help" in xlm["verdict"]
+    fusion = t.loc["6: Ig3D, fusion of 2D and 3D views"]
+    assert "+0.020 [+0.010, +0.030]" in fusion["ours"] and fusion["verdict"] == "fusion better"
+    short = t.loc["6: Ig3D Table 2, short vs full 3D parameters"]
+    assert "27 EMFACS channels" in short["ours"] and short["verdict"].startswith("differs")
+
+
+def test_dataset_sizes_come_from_chapter_1s_manifest(tmp_path: Path) -> None:
+    """One source: the summary prints the counts chapter 1 printed (texts + images = triples)."""
+    from emo3d_lib.data.generate import MANIFEST_NAME
+
+    counts = {"samples": 8, "texts": 24, "images": 16, "faces_detected": 15, "triples": 40}
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps({"counts": counts}))
+    table = summary.summary_table(summary.collect(tmp_path, tmp_path / "runs")).set_index(
+        "paper item")
+    assert table.loc["dataset size: triples (Table 1 / section 3)", "ours"] == "40"
+    assert table.loc["dataset size: images (Table 1 / section 3)", "ours"] == "16"

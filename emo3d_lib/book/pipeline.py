@@ -37,7 +37,8 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -57,17 +58,24 @@ except ModuleNotFoundError as _err:  # the library installs without the [book] e
     raise book_extra_missing(_err) from None
 
 from emo3d_lib.book.imports import import_closure  # noqa: E402 (after the [book] check)
-from emo3d_lib.book.toc import EXECUTED, resolve_toc  # noqa: E402
+from emo3d_lib.book.toc import EXECUTED, resolve_toc, retitle_run  # noqa: E402
 
 PROFILES: tuple[str, ...] = ("full", "smoke")
 BUILD_DIR = Path("book")  # jupyter-book --path-output: the HTML lands in book/_build/html
 #: Library modules that only orchestrate the book: editing them does not change any result.
 _NOT_RESULT_SOURCES = {"book/pipeline.py", "book/cli.py", "book/vendor_js.py",
-                       "book/sphinx_ext.py"}
+                       "book/sphinx_ext.py", "book/quiet_kernel.py",
+                       "book/static/css/emo3d.css"}
 _STEM = re.compile(r"^\d\d_[A-Za-z0-9_]+$")
 _DATA_SUFFIXES = {".json", ".txt", ".csv", ".js", ".css"}
 _PROBE = "EMO3D_MODULES="
 _PROBE_TAG = "emo3d-module-probe"
+#: The kernel leaves fd-level output (C++ log lines) on the terminal instead of the page and
+#: sends progress bars there too (:mod:`emo3d_lib.book.quiet_kernel`).
+KERNEL_ARGUMENTS = ("--IPKernelApp.capture_fd_output=False",
+                    f"--IPKernelApp.exec_files={Path(__file__).with_name('quiet_kernel.py')}")
+#: Log levels for the kernel's C++ libraries: errors only (a caller's own setting wins).
+KERNEL_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,14 @@ class Execution:
     name: str  # executed copy stem, e.g. "03_training-bert_mlp"
     parameters: dict[str, Any]
     depends_on: tuple[str, ...]
+    data_root: str = ""  # $EMO3D_DATA of the kernel: where data_dir / runs_dir live
+
+
+def book_data_root(root: Path) -> Path:
+    """The repository's book honours ``$EMO3D_DATA`` (``paths.data_root``); a copied book
+    keeps its data in its own ``data/``."""
+    base = data_root() if root.resolve() == REPO_ROOT.resolve() else root / "data"
+    return base.resolve()
 
 
 @dataclass
@@ -160,20 +176,21 @@ def plan(root: Path = REPO_ROOT, profile: str = "full",
         if unknown:
             raise Emo3DError(f"--only {unknown}: no such notebook (have: {sorted(metas)})")
         order = [s for s in order if s in only]
-    # the repository's book honours $EMO3D_DATA (paths.data_root); a copied book keeps its own
-    base = data_root() if root.resolve() == REPO_ROOT.resolve() else root / "data"
-    data_dir = (base / "datasets" / f"book-{profile}").resolve()
-    runs_dir = (base / "runs" / f"book-{profile}").resolve()
+    # paths relative to the data root (the kernel gets it as $EMO3D_DATA): pages show no
+    # machine path, and a notebook resolves them by the one rule (book.params)
+    folder = str(book_data_root(root))
     out: list[Execution] = []
     for stem in order:
         meta = metas[stem]
-        base = {"data_dir": str(data_dir), "runs_dir": str(runs_dir), "profile": profile}
+        base = {"data_dir": f"datasets/book-{profile}", "runs_dir": f"runs/book-{profile}",
+                "profile": profile}
         if profile == "smoke":
             base.update(meta["smoke"])
         runs = meta["runs"]
         for run in runs:
             name = stem if len(runs) == 1 else f"{stem}-{_slug(run)}"
-            out.append(Execution(stem, name, {**base, **run}, tuple(meta["depends_on"])))
+            out.append(Execution(stem, name, {**base, **run}, tuple(meta["depends_on"]),
+                                 folder))
     names = [e.name for e in out]
     if len(set(names)) != len(names):
         raise Emo3DError(f"two runs of one notebook share an executed name: {names}")
@@ -214,6 +231,7 @@ def input_key(execution: Execution, root: Path, upstream: dict[str, str]) -> str
     payload = {
         "notebook": _sha(root / "notebooks" / f"{execution.notebook}.ipynb"),
         "parameters": execution.parameters,
+        "data_root": execution.data_root,
         "upstream": upstream,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -245,9 +263,8 @@ def _with_module_probe(src: Path) -> Any:
     return nb
 
 
-def _pop_module_probe(path: Path) -> list[str]:
+def _pop_module_probe(nb: Any) -> list[str]:
     """Remove the probe cell from the executed notebook; return the modules it printed."""
-    nb = nbformat.read(path, as_version=4)
     modules: list[str] = []
     kept = []
     for cell in nb.cells:
@@ -259,8 +276,59 @@ def _pop_module_probe(path: Path) -> list[str]:
                 if line.startswith(_PROBE):
                     modules = json.loads(line[len(_PROBE):])
     nb.cells = kept
-    nbformat.write(nb, path)
     return modules
+
+
+def machine_prefixes(root: Path) -> list[str]:
+    """Absolute folders a page must not show, longest first: the data root, the book root and
+    the repository (a path under them is printed relative to them)."""
+    folders = {str(Path(p).resolve()) for p in (book_data_root(root), root, REPO_ROOT)}
+    return sorted((f + os.sep for f in folders), key=len, reverse=True)
+
+
+def _relative(text: str, prefixes: Sequence[str]) -> str:
+    for prefix in prefixes:
+        text = text.replace(prefix, "")
+    return text
+
+
+def clean_outputs(nb: Any, name: str, prefixes: Sequence[str]) -> None:
+    """Pages show results only: stderr streams (warnings, text progress bars, library log lines
+    that bypass the terminal) go to the build's terminal instead, and machine paths in outputs
+    become relative to the data root / repository."""
+    for cell in nb.cells:
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                sys.__stderr__.write(f"[{name}] {out.get('text', '')}")
+                continue
+            if "text" in out:
+                out["text"] = _relative(str(out["text"]), prefixes)
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/") and isinstance(value, str):
+                    out["data"][mime] = _relative(value, prefixes)
+            kept.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+
+
+@contextmanager
+def _kernel_env(data_folder: str) -> Iterator[None]:
+    """The kernel inherits this process's environment: its data root, and quiet C++ loggers
+    (glog/absl in MediaPipe, TensorFlow Lite; a caller's own level wins); restored after."""
+    wanted = {k: v for k, v in KERNEL_ENV.items() if k not in os.environ}
+    if data_folder:
+        wanted["EMO3D_DATA"] = data_folder
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def execute(execution: Execution, root: Path, key: str) -> float:
@@ -274,11 +342,17 @@ def execute(execution: Execution, root: Path, key: str) -> float:
     tmp = target.with_name(f".{execution.name}.running.ipynb")  # papermill wants .ipynb
     tmp.parent.mkdir(parents=True, exist_ok=True)
     try:
-        papermill.execute_notebook(
-            _with_module_probe(src), str(tmp), parameters=execution.parameters,
-            kernel_name="python3", cwd=str(src.parent), progress_bar=False, log_output=False,
-        )
-        modules = _pop_module_probe(tmp)
+        with _kernel_env(execution.data_root):
+            papermill.execute_notebook(
+                _with_module_probe(src), str(tmp), parameters=execution.parameters,
+                kernel_name="python3", cwd=str(src.parent), progress_bar=False,
+                log_output=False, extra_arguments=list(KERNEL_ARGUMENTS),
+            )
+        nb = nbformat.read(tmp, as_version=4)
+        modules = _pop_module_probe(nb)
+        clean_outputs(nb, execution.name, machine_prefixes(root))
+        retitle_run(nb)
+        nbformat.write(nb, tmp)
         os.replace(tmp, target)  # atomic: a reader never sees a half-written copy
     except Exception as err:
         if tmp.exists():

@@ -6,6 +6,9 @@ which would load MBs of MathJax sub-modules and widget bundles twice. Files appe
 copied to ``_build/html/_static/`` but only loaded where ``_config.yml`` asks for them
 (``mathjax_path``, ``nb_ipywidgets_js``).
 
+It adds the book's stylesheet (``static/css/emo3d.css``: tables scroll inside their own box
+with the header in view, figures fit the text width).
+
 It also tidies each page's scripts: Sphinx 7.4 emits the inline config scripts that extensions
 add during the build (sphinx-thebe's ``const THEBE_JS_URL``, togglebutton's selector) twice,
 and the second ``const`` is a SyntaxError in the browser. Duplicates are dropped, and so is
@@ -21,6 +24,9 @@ from typing import Any
 
 from emo3d_lib.book import vendor_js
 
+#: The book's own styles (tables scroll in their box, figures fit the text width).
+STYLE_DIR = Path(__file__).with_name("static") / "css"
+STYLE = "emo3d.css"
 #: a page's reference to an exported text model (``textface.export_text_model``)
 _TEXTFACE_REF = re.compile(r"textface/([0-9a-f]{16})/")
 
@@ -29,8 +35,9 @@ def add_vendored_static(app: Any, config: Any) -> None:
     """Vendor the JS if needed (fast when done) and add its folder to ``html_static_path``."""
     folder = vendor_js.vendor()
     paths = list(config.html_static_path)
-    if str(folder) not in paths:
-        paths.append(str(folder))
+    for extra in (str(folder), str(STYLE_DIR)):
+        if extra not in paths:
+            paths.append(extra)
     config.html_static_path = paths
 
 
@@ -74,6 +81,7 @@ def drop_unused_text_models(app: Any, exception: Exception | None) -> None:
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", add_vendored_static)
+    app.add_css_file(STYLE)
     app.connect("html-page-context", tidy_scripts)
     app.connect("build-finished", drop_unused_text_models)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,8 +2,8 @@
 
 Jupyter Book v1 reads a static ``_toc.yml``; one notebook here becomes several pages (one
 executed copy per model) and a chapter not run yet has no page. ``resolve_toc`` expands the
-tracked toc's ``book/executed/X`` entries into the copies that exist (written to
-``book/executed/_toc.yml`` for the build); ``run_title`` names each copy after its run.
+tracked toc's ``book/executed/X`` entries into the copies that exist, as sibling pages (written
+to ``book/executed/_toc.yml`` for the build); ``retitle_run`` names each copy after its run.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 from emo3d_lib.book import book_extra_missing
 
 try:
-    import nbformat
     import yaml
 except ModuleNotFoundError as _err:  # the library installs without the [book] extra
     raise book_extra_missing(_err) from None
@@ -23,24 +22,42 @@ except ModuleNotFoundError as _err:  # the library installs without the [book] e
 EXECUTED = Path("book") / "executed"
 
 
-def run_title(root: Path, name: str) -> dict[str, str]:
-    """``{"title": "<page title>: <run values>"}`` for one executed copy of a notebook with
-    ``runs`` (so six training pages do not share one title in the navigation), else ``{}``."""
-    try:
-        nb = nbformat.read(root / EXECUTED / f"{name}.ipynb", as_version=4)
-    except (OSError, ValueError):
-        return {}
+def _heading(nb: Any) -> tuple[Any, int] | None:
+    """(cell, line index) of the notebook's first ``# `` heading."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for i, line in enumerate(cell.source.splitlines()):
+                if line.startswith("# "):
+                    return cell, i
+    return None
+
+
+def title_by_run(nb: Any) -> str | None:
+    """``"<first # heading>: <run values>"`` for an executed copy of a notebook with several
+    ``runs`` (six training pages must not share one title), else None."""
     runs = nb.metadata.get("emo3d", {}).get("runs") or []
     params = nb.metadata.get("papermill", {}).get("parameters", {})
     keys = list(dict.fromkeys(k for run in runs for k in run))
-    heading = next((line[2:].strip() for cell in nb.cells if cell.cell_type == "markdown"
-                    for line in cell.source.splitlines() if line.startswith("# ")), None)
-    if not keys or heading is None or not all(k in params for k in keys):
-        return {}
-    return {"title": f"{heading}: {', '.join(str(params[k]) for k in keys)}"}
+    found = _heading(nb)
+    if len(runs) < 2 or not keys or not all(k in params for k in keys) or found is None:
+        return None
+    heading = found[0].source.splitlines()[found[1]][2:].strip()
+    suffix = ": " + ", ".join(str(params[k]) for k in keys)
+    return heading if heading.endswith(suffix) else heading + suffix
 
 
-def _expander(root: Path, names: list[str], used: set[str]) -> Any:
+def retitle_run(nb: Any) -> None:
+    """Write :func:`title_by_run` into the copy's first heading (in place, idempotent): the
+    page and the navigation then say the same."""
+    title = title_by_run(nb)
+    if title is not None:
+        cell, i = _heading(nb)
+        lines = cell.source.splitlines()
+        lines[i] = f"# {title}"
+        cell.source = "\n".join(lines)
+
+
+def _expander(names: list[str], used: set[str]) -> Any:
     """``expand(items)``: toc items with each executed entry replaced by its copies."""
     prefix = EXECUTED.as_posix() + "/"
 
@@ -57,11 +74,12 @@ def _expander(root: Path, names: list[str], used: set[str]) -> Any:
             if file.startswith(prefix):
                 hits = copies_of(file)
                 used.update(hits)
-                if hits:  # several runs of one notebook: one chapter, the others its sections
-                    extra = [{"file": prefix + n, **run_title(root, n)} for n in hits[1:]]
-                    sections = extra + expand(item.get("sections", []))
-                    out.append({**item, "file": prefix + hits[0],
+                if hits:  # several runs of one notebook: sibling pages, each titled by its run
+                    sections = expand(item.get("sections", []))
+                    entry = {k: v for k, v in item.items() if k != "sections"}
+                    out.append({**entry, "file": prefix + hits[0],
                                 **({"sections": sections} if sections else {})})
+                    out.extend({"file": prefix + n} for n in hits[1:])
                 continue
             if "sections" in item:
                 item = {**item, "sections": expand(item["sections"])}
@@ -73,7 +91,7 @@ def _expander(root: Path, names: list[str], used: set[str]) -> Any:
 
 def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
     """The tracked ``_toc.yml`` with each ``book/executed/X`` entry expanded to its copies
-    (one chapter per notebook; further executed copies of it become its sections).
+    (several executed copies of one notebook become sibling entries at the entry's level).
 
     An entry matches the copies of the notebook whose stem is ``X`` or shares its ``NN_`` prefix,
     so the toc survives a renamed notebook; entries with no executed copy are dropped and
@@ -83,7 +101,7 @@ def resolve_toc(root: Path, executed_names: Iterable[str]) -> dict[str, Any]:
     names = list(dict.fromkeys(executed_names))  # keep the given (execution) order
     used: set[str] = set()
     prefix = EXECUTED.as_posix() + "/"
-    expand = _expander(root, names, used)
+    expand = _expander(names, used)
     holder: list[dict[str, Any]] | None = None  # the first part that lists notebooks
     for part in toc.get("parts", []):
         declared = any(str(c.get("file", "")).startswith(prefix) for c in part.get("chapters", []))

@@ -26,6 +26,26 @@ POSTER_RAFDB_3D_ONLY: dict[str, tuple[float, ...]] = {
     "CLS_Smirk3D-full": (0.7557, 0.7584, 0.7631, 0.7557, 0.6585, 0.6568, 0.6627),
     "CLS_Emoca3D-full": (0.7927, 0.7946, 0.7985, 0.7927, 0.7073, 0.7043, 0.7118),
 }
+_T24_COLUMNS = ("Accuracy", "F1", "Precision", "Recall")
+#: Table 2: 3D representation only (no fusion) on AffectNet, short vs full parameter sets.
+POSTER_AFFECTNET_3D_ONLY: dict[str, tuple[float, ...]] = {
+    "CLS_Smirk3D-short": (0.5461, 0.5459, 0.5477, 0.5461),
+    "CLS_Smirk3D-full": (0.5546, 0.5547, 0.5569, 0.5546),
+    "CLS_Emoca3D-short": (0.5723, 0.5726, 0.5758, 0.5723),
+    "CLS_Emoca3D-full": (0.5703, 0.5704, 0.5768, 0.5703),
+}
+#: Table 4: fusion architectures on AffectNet (classification).
+POSTER_AFFECTNET_FUSION: dict[str, tuple[float, ...]] = {
+    "DDAMFN (2D only, their reproduction)": (0.6324, 0.6323, 0.6353, 0.6324),
+    "Intermediate: F_2D + F_Smirk3D": (0.6117, 0.6098, 0.6128, 0.6117),
+    "Intermediate: F_2D + F_Emoca3D": (0.6234, 0.6232, 0.6276, 0.6234),
+    "Late max with CLS_Smirk3D": (0.6267, 0.6260, 0.6273, 0.6267),
+    "Late max with CLS_Emoca3D": (0.6294, 0.6292, 0.6306, 0.6294),
+    "Late mean with CLS_Smirk3D": (0.6262, 0.6266, 0.6315, 0.6262),
+    "Late mean with CLS_Emoca3D": (0.6289, 0.6295, 0.6338, 0.6289),
+    "Late weighted with CLS_Smirk3D": (0.6364, 0.6367, 0.6408, 0.6364),
+    "Late weighted with CLS_Emoca3D": (0.6379, 0.6381, 0.6379, 0.6379),
+}
 _T7_COLUMNS = ("MSE", "MAE", "RMSE", "CCC")
 #: Table 7: continuous valence-arousal on AffectNet (CAGE 2D network, EMOCA 3D regressor).
 POSTER_AFFECTNET_VA: dict[str, tuple[float, ...]] = {
@@ -51,3 +71,18 @@ def poster_va_table() -> pd.DataFrame:
     return pd.DataFrame.from_dict({f"[poster, AffectNet] {k}": v
                                    for k, v in POSTER_AFFECTNET_VA.items()},
                                   orient="index", columns=list(_T7_COLUMNS))
+
+
+def _affectnet(table: dict[str, tuple[float, ...]]) -> pd.DataFrame:
+    return pd.DataFrame.from_dict({f"[poster, AffectNet] {k}": v for k, v in table.items()},
+                                  orient="index", columns=list(_T24_COLUMNS))
+
+
+def poster_table2() -> pd.DataFrame:
+    """Poster Table 2 (AffectNet, 3D representation alone, short vs full), labelled as theirs."""
+    return _affectnet(POSTER_AFFECTNET_3D_ONLY)
+
+
+def poster_table4() -> pd.DataFrame:
+    """Poster Table 4 (AffectNet, fusion variants), labelled as the poster's."""
+    return _affectnet(POSTER_AFFECTNET_FUSION)
