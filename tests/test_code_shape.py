@@ -128,15 +128,8 @@ def long_functions(limit: int = MAX_FUNCTION_LINES) -> list[tuple[int, str]]:
     return sorted(found, reverse=True)
 
 
-# Functions in files another helper is rewriting now (issue 16 work runs beside them); each
-# entry names who shortens it. Not a silent exception: the lead's report lists it.
-KNOWN_LONG = {
-    "emo3d_lib.models.train_clip.train_clip": "pixel image tower / CLIP resolver helper",
-}
-
-
 def test_no_function_longer_than_80_lines() -> None:
-    assert [f for f in long_functions() if f[1] not in KNOWN_LONG] == []
+    assert long_functions() == []
 
 
 def test_the_checks_see_a_cycle_and_a_long_function() -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,119 @@ def _tower_record(cfg: dict[str, Any]) -> dict[str, Any]:
     return {**extra, "type": kind, "description": names[kind]}
 
 
+@dataclass
+class _ImageFeed:
+    """What the image tower reads while training: the framed pixels (normalized, with a small
+    random shift when augmenting) or, for the MediaPipe tower, the dataset's blendshape scores.
+
+    ``gen`` is also the generator of the epochs' shuffles: one stream for both keeps a seed's
+    draw order (and so its results) what it always was.
+    """
+
+    clip: Emo3DClipModel
+    inputs: np.ndarray
+    gen: Any
+
+    def batch(self, idx: np.ndarray, augment: bool = True) -> Any:
+        import torch
+
+        x = torch.from_numpy(self.inputs[idx]).to(self.clip.device)
+        if self.clip.reads_blendshapes:
+            return x
+        x = self.clip.normalize(x.permute(0, 3, 1, 2).float() / 255.0)
+        if not augment:
+            return x
+        shift = torch.randint(-4, 5, (2,), generator=self.gen).tolist()
+        return torch.roll(x, shifts=shift, dims=(2, 3))  # small translation augmentation
+
+    def embed_all(self, feats_t: Any, split: SplitTriples | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Text and image embeddings; with ``split``, only that split's images are embedded
+        (the other rows stay 0: the per-epoch validation does not pay for the training set)."""
+        import torch
+        import torch.nn.functional as F
+
+        model = self.clip.model
+        model.eval()
+        which = np.arange(len(self.inputs)) if split is None else np.unique(split.image_idx)
+        out = np.zeros((len(self.inputs), self.clip.dim), np.float32)
+        with torch.no_grad():
+            t = F.normalize(model.text.proj(feats_t), dim=-1).cpu().numpy()
+            if self.clip.reads_blendshapes:
+                out[which] = self.clip.encode_blendshapes(self.inputs[which])
+                return t, out
+            for j in range(0, len(which), 512):
+                sel = which[j:j + 512]
+                out[sel] = F.normalize(model.visual(self.batch(sel, False)),
+                                       dim=-1).cpu().numpy()
+        return t, out
+
+
+def _image_feed(cfg: dict[str, Any], td: TrainingData, model: Any, tokenizer: Any, *,
+                seed: int, device: str, cache_dir: str | Path | None) -> _ImageFeed:
+    """The CLIP wrapper around ``model`` and what its image tower reads (cached framed pixels,
+    or the dataset's MediaPipe scores, which are MediaPipe's reading of these very images)."""
+    import torch
+
+    size = int(cfg["vision_cfg"]["image_size"])
+    reads_bs = _reads_blendshapes(cfg)
+    clip = Emo3DClipModel("Emo3D-CLIP", model, tokenizer, size, int(cfg["embed_dim"]), device,
+                          crop=tower_crop(cfg), reads_blendshapes=reads_bs)
+    inputs = td.image_blendshapes if reads_bs else tower_images(td, size, tower_crop(cfg),
+                                                                cache_dir)
+    gen = torch.Generator().manual_seed(derive_seed(seed, "emo3d-clip", "batches"))
+    return _ImageFeed(clip, inputs, gen)
+
+
+def _contrastive_stage(feed: _ImageFeed, feats_t: Any, train: SplitTriples, val: SplitTriples,
+                       cfg: dict[str, Any], *, epochs: int, batch_size: int, lr: float,
+                       seed: int) -> tuple[list[dict[str, float]], float]:
+    """Contrastive epochs on ``train`` (one random caption per image and step); the model ends
+    holding the weights of the epoch best on validation text->image R@10, which is returned."""
+    import torch
+    from tqdm.auto import tqdm
+
+    model, device = feed.clip.model, feed.clip.device
+    images, texts_of, sids = _image_to_texts(train)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr,
+                            weight_decay=float(cfg.get("train", {}).get("weight_decay", 0.05)))
+    steps_per_epoch = max(1, math.ceil(len(images) / batch_size))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr,
+                                                total_steps=epochs * steps_per_epoch)
+    rng = np.random.default_rng(derive_seed(seed, "emo3d-clip", "captions"))
+    history: list[dict[str, float]] = []
+    best: tuple[float, dict[str, Any]] | None = None
+    for epoch in tqdm(range(epochs), desc="train Emo3D-CLIP"):
+        model.train()
+        model.text.eval()  # locked tower: keep its dropout off
+        order = torch.randperm(len(images), generator=feed.gen).numpy()
+        total = 0.0
+        for b in range(steps_per_epoch):
+            sel = order[b * batch_size : (b + 1) * batch_size]
+            if len(sel) < 2:
+                continue
+            cap = np.array([texts_of[i][rng.integers(len(texts_of[i]))] for i in sel])
+            loss = contrastive_loss(model, model.visual(feed.batch(images[sel])),
+                                    model.text.proj(feats_t[torch.from_numpy(cap).to(device)]),
+                                    sids[sel])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            with torch.no_grad():
+                model.logit_scale.clamp_(0, math.log(100))
+            total += float(loss.detach()) * len(sel)
+        val_r = evaluate_retrieval(*feed.embed_all(feats_t, val), val)["text_to_image"]
+        history.append({"epoch": epoch + 1, "train_loss": total / len(images),
+                        "val_text_to_image_R@10": val_r["R@10"]})
+        if best is None or val_r["R@10"] > best[0]:
+            best = (val_r["R@10"], {k: v.detach().clone() for k, v in model.state_dict().items()})
+    assert best is not None
+    model.load_state_dict(best[1])
+    return history, best[0]
+
+
 def train_clip(
     data: str | Path | TrainingData,
     out_dir: str | Path,
@@ -262,8 +376,6 @@ def train_clip(
     tower; ``emo3d-clip-mediapipe`` is the MediaPipe-score tower).
     """
     import torch
-    import torch.nn.functional as F
-    from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
     cfg = get_config("backbones", config or "emo3d-clip") if not isinstance(config, dict) \
@@ -278,90 +390,19 @@ def train_clip(
     torch.manual_seed(derive_seed(seed, "emo3d-clip", "init"))
     model, tokenizer = build_emo3d_clip(cfg)
     model.to(device)
-    size = int(cfg["vision_cfg"]["image_size"])
     feats_t = torch.from_numpy(minilm_features(td.texts, cache_dir)).to(device)
+    feed = _image_feed(cfg, td, model, tokenizer, seed=seed, device=device, cache_dir=cache_dir)
 
-    reads_bs = _reads_blendshapes(cfg)
-    clip = Emo3DClipModel("Emo3D-CLIP", model, tokenizer, size, int(cfg["embed_dim"]), device,
-                          crop=tower_crop(cfg), reads_blendshapes=reads_bs)
-    if reads_bs:  # the dataset's scores are MediaPipe's reading of these very images
-        pixels = td.image_blendshapes
-    else:
-        pixels = tower_images(td, size, tower_crop(cfg), cache_dir)
-    gen = torch.Generator().manual_seed(derive_seed(seed, "emo3d-clip", "batches"))
-
-    def image_batch(idx: np.ndarray, augment: bool = True) -> Any:
-        if reads_bs:
-            return torch.from_numpy(pixels[idx]).to(device)
-        x = torch.from_numpy(pixels[idx]).to(device).permute(0, 3, 1, 2).float() / 255.0
-        x = clip.normalize(x)
-        if not augment:
-            return x
-        shift = torch.randint(-4, 5, (2,), generator=gen).tolist()
-        return torch.roll(x, shifts=shift, dims=(2, 3))  # small translation augmentation
-
-    def embed_all(split: SplitTriples | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Text and image embeddings; with ``split``, only that split's images are embedded
-        (the other rows stay 0: the per-epoch validation does not pay for the training set)."""
-        model.eval()
-        which = np.arange(len(pixels)) if split is None else np.unique(split.image_idx)
-        out = np.zeros((len(pixels), int(cfg["embed_dim"])), np.float32)
-        with torch.no_grad():
-            t = F.normalize(model.text.proj(feats_t), dim=-1).cpu().numpy()
-            if reads_bs:
-                out[which] = clip.encode_blendshapes(pixels[which])
-                return t, out
-            for j in range(0, len(which), 512):
-                sel = which[j:j + 512]
-                out[sel] = F.normalize(model.visual(image_batch(sel, False)),
-                                       dim=-1).cpu().numpy()
-        return t, out
-
-    images, texts_of, sids = _image_to_texts(train)
+    images = _image_to_texts(train)[0]
     pre_history: list[dict[str, float]] = []
     if image_tower_type(cfg) == "pixels-cnn" and tower.get("init", "scratch") == "expression":
         pre_history = pretrain_expression(
-            model, image_batch, images, expression_targets(train, images),
+            model, feed.batch, images, expression_targets(train, images),
             epochs=int(tower.get("expression_epochs", 5)), batch_size=batch_size, lr=lr,
             seed=seed, device=device)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=lr,
-                            weight_decay=float(cfg.get("train", {}).get("weight_decay", 0.05)))
-    steps_per_epoch = max(1, math.ceil(len(images) / batch_size))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr,
-                                                total_steps=epochs * steps_per_epoch)
-    rng = np.random.default_rng(derive_seed(seed, "emo3d-clip", "captions"))
-    history: list[dict[str, float]] = []
-    best: tuple[float, dict[str, Any]] | None = None
-    for epoch in tqdm(range(epochs), desc="train Emo3D-CLIP"):
-        model.train()
-        model.text.eval()  # locked tower: keep its dropout off
-        order = torch.randperm(len(images), generator=gen).numpy()
-        total = 0.0
-        for b in range(steps_per_epoch):
-            sel = order[b * batch_size : (b + 1) * batch_size]
-            if len(sel) < 2:
-                continue
-            cap = np.array([texts_of[i][rng.integers(len(texts_of[i]))] for i in sel])
-            loss = contrastive_loss(model, model.visual(image_batch(images[sel])),
-                                    model.text.proj(feats_t[torch.from_numpy(cap).to(device)]),
-                                    sids[sel])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            with torch.no_grad():
-                model.logit_scale.clamp_(0, math.log(100))
-            total += float(loss.detach()) * len(sel)
-        t_emb, i_emb = embed_all(val)
-        val_r = evaluate_retrieval(t_emb, i_emb, val)["text_to_image"]
-        history.append({"epoch": epoch + 1, "train_loss": total / len(images),
-                        "val_text_to_image_R@10": val_r["R@10"]})
-        if best is None or val_r["R@10"] > best[0]:
-            best = (val_r["R@10"], {k: v.detach().clone() for k, v in model.state_dict().items()})
-    assert best is not None
-    model.load_state_dict(best[1])
-    t_emb, i_emb = embed_all()
+    history, best_val = _contrastive_stage(feed, feats_t, train, val, cfg, epochs=epochs,
+                                           batch_size=batch_size, lr=lr, seed=seed)
+    t_emb, i_emb = feed.embed_all(feats_t)
     out = Path(out_dir)
     save_cfg = {**cfg, "display_name": cfg.get("display_name", "Emo3D-CLIP"),
                 "train": {**cfg.get("train", {}), "epochs": epochs, "batch_size": batch_size,
@@ -376,7 +417,7 @@ def train_clip(
         "n_train_images": int(len(images)),
         "expression_history": pre_history,
         "history": history,
-        "best_val_text_to_image_R@10": best[0],
+        "best_val_text_to_image_R@10": best_val,
         "test": evaluate_retrieval(t_emb, i_emb, test),
         "seed": seed,
         "device": device,
