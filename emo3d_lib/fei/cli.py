@@ -11,11 +11,10 @@ from emo3d_lib.fei.fusion import FUSIONS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Each command's description is its handler's docstring (one home for what it does)."""
     p = subparsers.add_parser(
         "train-fei", help="train 2D / 3D / fused facial expression inference and evaluate it",
-        description="Train emotion classifiers and regressors on the dataset's faces from 2D "
-                    "image features, the 52 MediaPipe blendshapes, or their fusion (Ig3D), "
-                    "evaluate them on the test split and save the model.")
+        description=_train_fei.__doc__)
     p.add_argument("--data", required=True, help="dataset root (release layout)")
     p.add_argument("--fusion", nargs="+", default=["all"], choices=[*FUSIONS, "all"],
                    help="systems to train (default: all six)")
@@ -38,9 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     j = subparsers.add_parser(
         "judge", help="read the emotion of every model's generated faces with the FEI model",
-        description="Render each model's blendshapes for the metric's test prompts, read the "
-                    "emotion back with the best fusion FEI model, and compare the judge's "
-                    "model ranking with the Emo3D metric's.")
+        description=_judge.__doc__)
     j.add_argument("--fei", required=True, help="fei_model.pt written by train-fei")
     j.add_argument("--data", required=True, help="dataset root (the test prompts come from it)")
     j.add_argument("--checkpoints", nargs="*", default=[], metavar="NAME=DIR",
@@ -64,6 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _train_fei(args: argparse.Namespace) -> int:
+    """Train emotion classifiers and regressors on the dataset's faces from 2D image features,
+    the 52 MediaPipe blendshapes, or their fusion (Ig3D), evaluate them on the test split and
+    save the model."""
     from emo3d_lib.fei.evaluate import fusion_table
     from emo3d_lib.fei.model import FEIConfig
     from emo3d_lib.fei.pipeline import OUTPUT_NAMES, RESULTS_NAME, train_and_evaluate
@@ -90,6 +90,9 @@ def _train_fei(args: argparse.Namespace) -> int:
 
 
 def _judge(args: argparse.Namespace) -> int:
+    """Render each model's blendshapes for the metric's test prompts, read the emotion back
+    with the best fusion FEI model, and compare the judge's model ranking with the Emo3D
+    metric's."""
     from emo3d_lib.fei.judge_run import judge_command
     from emo3d_lib.fei.pipeline import OUTPUT_NAMES
     from emo3d_lib.outputs import check_output_dir

@@ -12,10 +12,9 @@ from emo3d_lib.models.registry import list_models
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """A command's description is its handler's docstring (one home for what it does)."""
     p = subparsers.add_parser("train", help="train one of the registered models")
-    p.add_argument("--data", required=True, help="dataset root (release layout)")
     p.add_argument("--model", required=True, choices=list_models(), help="model to train")
-    p.add_argument("--out", required=True, help="checkpoint directory to write")
     _training_flags(p)
     p.add_argument("--clip-checkpoint", default=None,
                    help="CLIP for clip-mlp/vae-clip: Emo3D-CLIP dir or OpenAI checkpoint file "
@@ -28,20 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     c = subparsers.add_parser(
         "train-clip", help="train Emo3D-CLIP, the stand-in CLIP of the metric and the CLIP models",
-        description="Contrastive training on the training split's (rendered image, description) "
-                    "pairs: locked MiniLM text tower, pixel image tower (or MediaPipe's "
-                    "scores); writes a checkpoint folder usable as --clip-checkpoint.")
-    c.add_argument("--data", required=True, help="dataset root (release layout)")
-    c.add_argument("--out", required=True, help="checkpoint directory to write")
+        description=_train_clip.__doc__)
     _training_flags(c)
     c.add_argument("--config", default="emo3d-clip",
                    help="Emo3D-CLIP config: emo3d-clip (pixel tower) | emo3d-clip-mediapipe")
     c.set_defaults(func=_train_clip)
 
-    q = subparsers.add_parser(
-        "predict", help="text -> 52 blendshape scores as JSON",
-        description="JSON on stdout (a list, one record per text), which `emo3d render "
-                    "--blendshapes - --out face.png` reads.")
+    q = subparsers.add_parser("predict", help="text -> 52 blendshape scores as JSON",
+                              description=_predict.__doc__)
     q.add_argument("--checkpoint", required=True, help="directory written by `emo3d train`")
     q.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: auto)")
     q.add_argument("--out", default=None, help="JSON file to write (else JSON on stdout)")
@@ -50,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _training_flags(p: argparse.ArgumentParser) -> None:
+    """The flags ``train`` and ``train-clip`` share: what to read, where to write, the run."""
+    p.add_argument("--data", required=True, help="dataset root (release layout)")
+    p.add_argument("--out", required=True, help="checkpoint directory to write")
     p.add_argument("--epochs", type=int_at_least(1), help="default: the model's config")
     p.add_argument("--batch-size", type=int_at_least(1), help="default: the model's config")
     p.add_argument("--lr", type=positive_float, help="learning rate (default: the model's config)")
@@ -84,6 +80,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _train_clip(args: argparse.Namespace) -> int:
+    """Contrastive training on the training split's (rendered image, description) pairs:
+    locked MiniLM text tower, pixel image tower (or MediaPipe's scores); writes a checkpoint
+    folder usable as --clip-checkpoint."""
     from emo3d_lib.device import pick_device
     from emo3d_lib.models.clip import CONFIG_FILE, WEIGHTS_FILE
     from emo3d_lib.models.train_clip import train_clip
@@ -101,6 +100,8 @@ def _train_clip(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
+    """JSON on stdout (a list, one record per text), which `emo3d render --blendshapes - --out
+    face.png` reads."""
     from emo3d_lib.models.predict import load_predictor
     from emo3d_lib.validate import check_texts
 
