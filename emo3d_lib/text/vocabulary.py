@@ -5,12 +5,36 @@ words per class). A template generator only matches that breadth if its vocabula
 this module holds, per emotion and intensity level, adjectives and nouns for the feeling, facial
 cues (what a face shows: "furrowed brow", "eyes wide"), situations that cause it, plus subjects
 with age/gender/wording variety ("This elderly female", "The thirty-something woman") and
-settings. Everything is plain data; :mod:`emo3d_lib.text.generator` combines it.
+settings. Everything is plain data (subjects and gestures written as text lists, read by
+:func:`_word_lists`); :mod:`emo3d_lib.text.generator` combines it.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 LEVELS: tuple[str, ...] = ("low", "medium", "high")
+
+
+def _word_lists(text: str, key_words: int = 1) -> dict[Any, tuple[str, ...]]:
+    """Lists written as text, for long parallel lists (tuples of them would repeat one shape):
+    each entry is ``key: phrase; phrase; ...``, continued on indented lines. A key of several
+    words (``key_words``) becomes a tuple of them."""
+    entries: list[str] = []
+    for line in text.strip().splitlines():
+        if line.startswith(" "):
+            entries[-1] += " " + line.strip()
+        else:
+            entries.append(line)
+    out: dict[Any, tuple[str, ...]] = {}
+    for entry in entries:
+        key, _, words = entry.partition(": ")
+        parts = tuple(key.split())
+        if len(parts) != key_words or not words:
+            raise ValueError(f"word list entry {entry[:40]!r}: want {key_words} key word(s), ': '")
+        out[key if key_words == 1 else parts] = tuple(words.split("; "))
+    return out
+
 
 #: Adjectives for a person feeling the emotion, by intensity level ("looks {adj}").
 ADJECTIVES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -344,46 +368,38 @@ SETTINGS: tuple[str, ...] = (
 )
 
 #: Subject referents: (age group, gender) -> noun phrases without a determiner.
-SUBJECTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("child", "female"): ("little girl", "young girl", "girl of about six", "small girl",
-                          "schoolgirl", "toddler girl", "girl with pigtails",
-                          "girl in a yellow dress"),
-    ("child", "male"): ("little boy", "young boy", "boy of about seven", "small boy",
-                        "schoolboy", "toddler boy", "boy with freckles",
-                        "boy in a striped shirt"),
-    ("child", "neutral"): ("child", "kid", "youngster", "toddler", "little one", "grade-schooler"),
-    ("teen", "female"): ("teenage girl", "adolescent girl", "girl in her teens",
-                         "high-school girl", "young lady of sixteen", "teen girl"),
-    ("teen", "male"): ("teenage boy", "adolescent boy", "boy in his teens", "high-school boy",
-                       "young man of seventeen", "teen boy"),
-    ("teen", "neutral"): ("teenager", "adolescent", "teen", "high-school student", "youth"),
-    ("young", "female"): ("young woman", "woman in her twenties", "twenty-something woman",
-                          "college girl", "young lady", "female student", "bride"),
-    ("young", "male"): ("young man", "man in his twenties", "twenty-something man",
-                        "college guy", "young fellow", "male student", "groom"),
-    ("young", "neutral"): ("young adult", "student", "young person", "twenty-something",
-                           "university student", "intern"),
-    ("thirties", "female"): ("thirty-something woman", "woman in her thirties", "young mother",
-                             "female office worker", "businesswoman", "woman", "lady"),
-    ("thirties", "male"): ("thirty-something man", "man in his thirties", "young father",
-                           "male office worker", "businessman", "man", "guy"),
-    ("thirties", "neutral"): ("adult", "person", "individual", "office worker", "parent",
-                              "professional"),
-    ("middle", "female"): ("middle-aged woman", "woman in her forties", "woman in her fifties",
-                           "mother", "matronly woman", "female teacher", "housewife"),
-    ("middle", "male"): ("middle-aged man", "man in his forties", "man in his fifties",
-                         "father", "balding man", "male teacher", "gentleman"),
-    ("middle", "neutral"): ("middle-aged person", "middle-aged adult", "teacher", "manager",
-                            "neighbor", "shopkeeper"),
-    ("elderly", "female"): ("elderly female", "elderly woman", "old lady", "grandmother",
-                            "woman in her old age", "senior woman", "white-haired woman",
-                            "woman in her seventies", "older woman", "granny"),
-    ("elderly", "male"): ("elderly male", "elderly man", "old man", "grandfather",
-                          "man in his old age", "senior gentleman", "gray-bearded man",
-                          "man in his eighties", "older man", "grandpa"),
-    ("elderly", "neutral"): ("elderly person", "senior citizen", "retiree", "pensioner",
-                             "old-timer", "older adult"),
-}
+SUBJECTS: dict[tuple[str, str], tuple[str, ...]] = _word_lists("""
+child female: little girl; young girl; girl of about six; small girl; schoolgirl; toddler girl;
+    girl with pigtails; girl in a yellow dress
+child male: little boy; young boy; boy of about seven; small boy; schoolboy; toddler boy;
+    boy with freckles; boy in a striped shirt
+child neutral: child; kid; youngster; toddler; little one; grade-schooler
+teen female: teenage girl; adolescent girl; girl in her teens; high-school girl;
+    young lady of sixteen; teen girl
+teen male: teenage boy; adolescent boy; boy in his teens; high-school boy;
+    young man of seventeen; teen boy
+teen neutral: teenager; adolescent; teen; high-school student; youth
+young female: young woman; woman in her twenties; twenty-something woman; college girl;
+    young lady; female student; bride
+young male: young man; man in his twenties; twenty-something man; college guy; young fellow;
+    male student; groom
+young neutral: young adult; student; young person; twenty-something; university student; intern
+thirties female: thirty-something woman; woman in her thirties; young mother;
+    female office worker; businesswoman; woman; lady
+thirties male: thirty-something man; man in his thirties; young father; male office worker;
+    businessman; man; guy
+thirties neutral: adult; person; individual; office worker; parent; professional
+middle female: middle-aged woman; woman in her forties; woman in her fifties; mother;
+    matronly woman; female teacher; housewife
+middle male: middle-aged man; man in his forties; man in his fifties; father; balding man;
+    male teacher; gentleman
+middle neutral: middle-aged person; middle-aged adult; teacher; manager; neighbor; shopkeeper
+elderly female: elderly female; elderly woman; old lady; grandmother; woman in her old age;
+    senior woman; white-haired woman; woman in her seventies; older woman; granny
+elderly male: elderly male; elderly man; old man; grandfather; man in his old age;
+    senior gentleman; gray-bearded man; man in his eighties; older man; grandpa
+elderly neutral: elderly person; senior citizen; retiree; pensioner; old-timer; older adult
+""", key_words=2)
 
 #: Age groups and their sampling weights (adults dominate, as in the paper's DALL-E faces).
 AGE_WEIGHTS: dict[str, float] = {
@@ -584,42 +600,35 @@ MORE_SETTINGS: tuple[str, ...] = (
     "at the town hall", "in the hallway of an old school", "near the harbor", "in the vineyard",
 )
 #: Body language that goes with each emotion ("{gesture}" slot).
-GESTURES: dict[str, tuple[str, ...]] = {
-    "neutral": ("hands resting in {pos} lap", "arms loosely at {pos} sides", "sitting upright",
-                "head slightly tilted", "shoulders relaxed", "legs crossed casually",
-                "fingers drumming on the table", "a hand propping up {pos} chin",
-                "standing still", "breathing evenly", "a pen held idly",
-                "weight shifted to one foot"),
-    "happiness": ("arms flung wide", "clapping {pos} hands", "bouncing on {pos} toes",
-                  "hugging {pos} friend", "dancing in place", "a thumbs-up", "waving excitedly",
-                  "skipping along", "hands pressed to {pos} heart", "leaning in to laugh",
-                  "spinning around", "raising a glass", "giving a high five"),
-    "surprise": ("hands flying to {pos} cheeks", "stepping back", "freezing mid-step",
-                 "dropping {pos} keys", "leaning forward", "clutching {pos} chest",
-                 "a hand over {pos} mouth", "jerking upright", "spilling {pos} coffee",
-                 "pausing in the doorway", "nearly tripping", "fumbling with {pos} phone"),
-    "sadness": ("shoulders slumped", "head in {pos} hands", "hugging {pos} knees",
-                "staring at the floor", "wiping away tears", "clutching a tissue",
-                "curled up on the couch", "walking slowly", "sitting alone",
-                "holding an old photograph", "leaning against the wall", "sighing heavily"),
-    "anger": ("fists clenched", "arms crossed tightly", "slamming the door",
-              "pointing an accusing finger", "pacing back and forth", "jabbing at the air",
-              "pounding the table", "shoving the chair aside", "stomping away",
-              "gripping the steering wheel", "shaking {pos} fist", "tearing up the letter"),
-    "disgust": ("recoiling", "pushing the plate away", "holding {pos} nose",
-                "turning {pos} head aside", "stepping back in revulsion", "waving away the smell",
-                "covering {pos} mouth", "dropping the spoon", "shuddering",
-                "holding the thing at arm's length", "wiping {pos} hands", "gagging quietly"),
-    "fear": ("trembling hands", "backing away", "hiding behind the door", "clutching {pos} bag",
-             "frozen in place", "hugging {pos} arms", "glancing over {pos} shoulder",
-             "crouching low", "gripping the railing", "holding {pos} breath",
-             "covering {pos} ears", "shrinking into the corner"),
-    "contempt": ("arms folded", "leaning back in {pos} chair", "a slow shake of the head",
-                 "a dismissive wave", "tapping {pos} foot", "turning {pos} back",
-                 "looking down from a height", "examining {pos} fingernails",
-                 "a slow, mocking clap", "a shrug", "flicking away a crumb",
-                 "checking {pos} watch pointedly"),
-}
+GESTURES: dict[str, tuple[str, ...]] = _word_lists("""
+neutral: hands resting in {pos} lap; arms loosely at {pos} sides; sitting upright;
+    head slightly tilted; shoulders relaxed; legs crossed casually;
+    fingers drumming on the table; a hand propping up {pos} chin; standing still;
+    breathing evenly; a pen held idly; weight shifted to one foot
+happiness: arms flung wide; clapping {pos} hands; bouncing on {pos} toes; hugging {pos} friend;
+    dancing in place; a thumbs-up; waving excitedly; skipping along;
+    hands pressed to {pos} heart; leaning in to laugh; spinning around; raising a glass;
+    giving a high five
+surprise: hands flying to {pos} cheeks; stepping back; freezing mid-step; dropping {pos} keys;
+    leaning forward; clutching {pos} chest; a hand over {pos} mouth; jerking upright;
+    spilling {pos} coffee; pausing in the doorway; nearly tripping; fumbling with {pos} phone
+sadness: shoulders slumped; head in {pos} hands; hugging {pos} knees; staring at the floor;
+    wiping away tears; clutching a tissue; curled up on the couch; walking slowly;
+    sitting alone; holding an old photograph; leaning against the wall; sighing heavily
+anger: fists clenched; arms crossed tightly; slamming the door; pointing an accusing finger;
+    pacing back and forth; jabbing at the air; pounding the table; shoving the chair aside;
+    stomping away; gripping the steering wheel; shaking {pos} fist; tearing up the letter
+disgust: recoiling; pushing the plate away; holding {pos} nose; turning {pos} head aside;
+    stepping back in revulsion; waving away the smell; covering {pos} mouth; dropping the spoon;
+    shuddering; holding the thing at arm's length; wiping {pos} hands; gagging quietly
+fear: trembling hands; backing away; hiding behind the door; clutching {pos} bag;
+    frozen in place; hugging {pos} arms; glancing over {pos} shoulder; crouching low;
+    gripping the railing; holding {pos} breath; covering {pos} ears; shrinking into the corner
+contempt: arms folded; leaning back in {pos} chair; a slow shake of the head; a dismissive wave;
+    tapping {pos} foot; turning {pos} back; looking down from a height;
+    examining {pos} fingernails; a slow, mocking clap; a shrug; flicking away a crumb;
+    checking {pos} watch pointedly
+""")
 #: Extra facial cues and situations that widen the per-emotion vocabulary.
 MORE_CUES: dict[str, tuple[str, ...]] = {
     "happiness": ("a giggle escaping {pos} lips", "eyes creased with joy", "a gleaming smile",
