@@ -6,8 +6,8 @@ vector (shape, pose, detail... "full"). Our 3D representation is MediaPipe's 52 
 which hold no shape or pose, so "full" is all 52 and the principled "short" set is the
 expression-bearing core: the ARKit channels of the FACS action units that make up the EMFACS
 emotion prototypes (:data:`emo3d_lib.face.expression_prior.PROTOTYPES`). It leaves out gaze
-(``eyeLook*``), blinks, lateral jaw/mouth shifts, cheek puff, lip roll/funnel/pucker and
-``_neutral``: channels no prototype uses. Caveat the book states: our faces are *posed* through
+(``eyeLook*``, but for sadness's eyes-down, AU64), blinks, lateral jaw/mouth shifts, cheek
+puff, lip roll/funnel/pucker and ``_neutral``: channels no prototype uses. Caveat the book states: our faces are *posed* through
 those same prototypes, so the short set is also the set the generator drives; what it tests here
 is how much the other channels (MediaPipe's cross-talk and the mixed expressions) add.
 
