@@ -8,8 +8,9 @@ expression-bearing core: the ARKit channels of the FACS action units that make u
 emotion prototypes (:data:`emo3d_lib.face.expression_prior.PROTOTYPES`). It leaves out gaze
 (``eyeLook*``, but for sadness's eyes-down, AU64), blinks, lateral jaw/mouth shifts, cheek
 puff, lip roll/funnel/pucker and ``_neutral``: channels no prototype uses. Caveat the book
-states: our faces are *posed* through those same prototypes, so the short set is also the set the generator drives; what it tests here
-is how much the other channels (MediaPipe's cross-talk and the mixed expressions) add.
+states: our faces are *posed* through those same prototypes, so the short set is also the set
+the generator drives; what it tests here is how much the other channels (MediaPipe's
+cross-talk and the mixed expressions) add.
 
 *Table 4* (fusion variants): accuracy and weighted F1, precision, recall (the poster's columns)
 of every system the FEI model trained, read from the same :class:`~emo3d_lib.fei.evaluate.FEIReport`
