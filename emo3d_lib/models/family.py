@@ -9,6 +9,7 @@ config, and nothing else changes.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,17 +79,19 @@ class Run:
                                              device=self.device)
 
 
-class ModelFamily:
-    """Base family: one text embedding in, MSE on the blendshapes out (LM + MLP)."""
+class ModelFamily(ABC):
+    """Base family: one text embedding in, MSE on the blendshapes out (LM + MLP). A family
+    module subclasses it and supplies its features, module and encoder (the abstract three)."""
 
     name = ""
 
+    @abstractmethod
     def features(self, src: FeatureSources, cfg: dict[str, Any], td: TrainingData) -> Features:
         """Embeddings of ``td``'s texts (and images) with the config's backbone."""
-        raise NotImplementedError
 
+    @abstractmethod
     def build(self, cfg: dict[str, Any], in_dim: int) -> nn.Module:
-        raise NotImplementedError
+        """The trainable module for ``in_dim``-wide embeddings."""
 
     def trainable_parameters(self, run: Run, model: nn.Module) -> list[nn.Parameter]:
         return list(model.parameters())
@@ -113,6 +116,7 @@ class ModelFamily:
 
     def end_epoch(self, run: Run, model: nn.Module) -> None:
         """Anything fitted once per epoch after the gradient steps (default: nothing)."""
+        return None
 
     def predict(self, model: nn.Module, emb: torch.Tensor) -> torch.Tensor:
         """Model outputs (N, 51|52) from text embeddings."""
@@ -124,10 +128,10 @@ class ModelFamily:
     def load_best(self, run: Run, model: nn.Module, state: dict[str, Any]) -> None:
         model.load_state_dict(state["head"])
 
+    @abstractmethod
     def load_encoder(self, info: dict[str, Any], ckpt: Path, state: dict[str, Any],
                      device: str) -> Any:
         """The text encoder recorded in a checkpoint's ``backbone`` entry, ready to embed."""
-        raise NotImplementedError
 
 
 def detached_state(module: nn.Module) -> dict[str, Any]:
