@@ -75,7 +75,8 @@ def test_sphinx_extension_adds_the_folder_outside_static() -> None:
     config = Config()
     sphinx_ext.add_vendored_static(None, config)
     sphinx_ext.add_vendored_static(None, config)  # idempotent
-    assert config.html_static_path == ["_static", str(vendor_js.VENDOR_DIR)]
+    assert config.html_static_path == ["_static", str(vendor_js.VENDOR_DIR),
+                                       str(sphinx_ext.STYLE_DIR)]
 
 
 @pytest.mark.parametrize("thebe", [False, True])

@@ -32,7 +32,8 @@ _TEXTFACE_REF = re.compile(r"textface/([0-9a-f]{16})/")
 
 
 def add_vendored_static(app: Any, config: Any) -> None:
-    """Vendor the JS if needed (fast when done) and add its folder to ``html_static_path``."""
+    """Vendor the JS if needed (fast when done); add its folder and the book's styles to
+    ``html_static_path``."""
     folder = vendor_js.vendor()
     paths = list(config.html_static_path)
     for extra in (str(folder), str(STYLE_DIR)):
