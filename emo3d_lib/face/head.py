@@ -17,6 +17,27 @@ from emo3d_lib.validate import blendshape_matrix
 #: heads ``emo3d_lib.face.heads.load_head`` builds; the first is the default everywhere
 HEAD_NAMES: tuple[str, ...] = ("ict", "builtin", "facecap")
 DEFAULT_HEAD = HEAD_NAMES[0]  # the ICT Face Model: scan-based, full head, MIT
+def weighted_sum(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """sum_i coeffs[i] * targets[i], accumulated in a fixed order with elementwise operations.
+
+    Why not ``np.tensordot``: BLAS splits the sum across its threads and rounds differently with
+    the thread count, and a dataset's bytes must not depend on where it was rendered (a dask
+    worker runs one thread, a process-pool worker several).
+    """
+    out = np.zeros(targets.shape[1:], np.float32)
+    for c, t in zip(coeffs, targets, strict=True):
+        out += np.float32(c) * t
+    return out
+
+
+def rotate_rows(points: np.ndarray, rot: np.ndarray) -> np.ndarray:
+    """``points @ rot.T`` for (N, 3) points and a 3x3 matrix, thread-count independent (see
+    :func:`weighted_sum`)."""
+    p = np.asarray(points, np.float32)
+    r = np.asarray(rot, np.float32)
+    return p[:, 0:1] * r[:, 0] + p[:, 1:2] * r[:, 1] + p[:, 2:3] * r[:, 2]
+
+
 @dataclass(frozen=True)
 class MeshPart:
     """One drawable piece (skin, an eye, teeth...). ``morph_targets``: (52, V, 3) deltas."""
@@ -49,7 +70,7 @@ class MeshPart:
         nz = np.flatnonzero(c)
         if not len(nz):
             return self.vertices
-        return self.vertices + np.tensordot(c[nz], self.identity_targets[nz], axes=(0, 0))
+        return self.vertices + weighted_sum(c[nz], self.identity_targets[nz])
 
     def morphed(self, weights: np.ndarray, identity: tuple[float, ...] | np.ndarray = ()
                 ) -> np.ndarray:
@@ -63,7 +84,7 @@ class MeshPart:
             turn = w @ self.gaze
             w = np.where(np.abs(self.gaze).sum(1) > 0, 0.0, w)
         nz = np.flatnonzero(w)
-        out = base + np.tensordot(w[nz], self.morph_targets[nz], axes=(0, 0)) if len(nz) else base
+        out = base + weighted_sum(w[nz], self.morph_targets[nz]) if len(nz) else base
         if self.gaze is not None and np.any(turn):
             pivot = self.pivot + (base - self.vertices).mean(0)
             yaw, pitch = np.radians(turn)
@@ -71,7 +92,7 @@ class MeshPart:
                            [-np.sin(yaw), 0, np.cos(yaw)]], np.float32)
             rx = np.array([[1, 0, 0], [0, np.cos(pitch), np.sin(pitch)],
                            [0, -np.sin(pitch), np.cos(pitch)]], np.float32)
-            out = (out - pivot) @ (ry @ rx).T + pivot
+            out = rotate_rows(out - pivot, ry @ rx) + pivot
         return out
 
 

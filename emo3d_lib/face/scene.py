@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emo3d_lib.face.head import Head, MeshPart
+from emo3d_lib.face.head import Head, MeshPart, rotate_rows
 from emo3d_lib.face.identity import Identity
 
 CANON_HEIGHT = 17.67  # face height of the canonical mesh; identity warps are in these units
@@ -33,7 +33,7 @@ def to_world(head: Head, points: np.ndarray, ident: Identity) -> np.ndarray:
     sx = 1 + w + jaw * lower
     sy = 1 + h + chin * lower + brow * upper
     p = p * np.concatenate([sx, sy, np.full_like(y, 1 + d)], axis=1)
-    return p @ rotation(ident.yaw, ident.pitch, ident.roll).T
+    return rotate_rows(p, rotation(ident.yaw, ident.pitch, ident.roll))
 
 
 def camera(ident: Identity, size: int) -> tuple[np.ndarray, float]:
@@ -52,7 +52,11 @@ def camera(ident: Identity, size: int) -> tuple[np.ndarray, float]:
 
 def project(world: np.ndarray, mvp: np.ndarray, size: int) -> np.ndarray:
     """(V, 3) world -> (V, 3) pixel x, pixel y (down), NDC depth."""
-    h = np.concatenate([world, np.ones((len(world), 1), np.float32)], 1) @ mvp.T
+    # [world, 1] @ mvp.T written out: thread-count independent (see head.weighted_sum)
+    w = np.asarray(world, np.float32)
+    m = np.asarray(mvp, np.float32)
+    h = w[:, 0:1] * m[:, 0] + w[:, 1:2] * m[:, 1] + w[:, 2:3] * m[:, 2] + m[:, 3]
+
     ndc = h[:, :3] / h[:, 3:4]
     return np.stack([(ndc[:, 0] * 0.5 + 0.5) * size, (0.5 - ndc[:, 1] * 0.5) * size,
                      ndc[:, 2]], 1)
