@@ -58,26 +58,3 @@ def test_gallery_and_figure6() -> None:
     with pytest.raises(Emo3DError, match="grid"):
         inspection.figure6(["one"], ["a", "b", "c"], grid, "t")
 
-
-def test_text_box_predicts_a_face_in_a_live_kernel(tiny_lm_checkpoint: Path) -> None:
-    from emo3d_lib.book.viewer import face_viewer, render_clipped_faces
-    from emo3d_lib.face.heads import load_head
-    from emo3d_lib.models import load_predictor
-
-    head = load_head("builtin")
-    view = face_viewer(None, head)
-    predict = load_predictor(str(tiny_lm_checkpoint), "cpu").predict
-    box = inspection.text_to_face(view, {"lm-mlp": predict},
-                                  lambda w: render_clipped_faces(w, head, 64)[0], "She is furious.")
-    text, (model, button), (image, status) = box.children[0], box.children[1].children, \
-        box.children[2].children
-    assert model.value == "lm-mlp" and not image.value
-    button.click()  # what pressing the button does in JupyterLab
-    expected = predict(["She is furious."])[0]
-    assert view.panel.weights == pytest.approx(np.clip(expected, 0, 1).tolist(), abs=1e-6)
-    assert image.value[:8] == b"\x89PNG\r\n\x1a\n" and "top blendshapes" in status.value
-    text.value = "   "
-    button.click()
-    assert "Type an emotion description" in status.value
-    with pytest.raises(Emo3DError, match="at least one predictor"):
-        inspection.text_to_face(view, {}, lambda w: w, "x")

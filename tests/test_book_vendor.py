@@ -56,7 +56,7 @@ def test_vendor_is_complete_and_fast_when_done() -> None:
     stamp = json.loads((dest / vendor_js.STAMP_NAME).read_text())
     assert stamp["packages"] == [p.spec for p in vendor_js.PACKAGES]
     config = (dest / "widgets" / "config.js").read_text()
-    assert '"jupyter-threejs": base + "jupyter-threejs/index"' in config
+    assert '"anywidget": base + "anywidget/index"' in config and "jupyter-threejs" not in config
     assert "__jupyter_widgets_assets_path__" in config
     # the page must never learn a CDN: the JS we serve has no jsdelivr/unpkg default left active
     assert "cdn.jsdelivr" not in config

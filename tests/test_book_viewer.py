@@ -1,15 +1,15 @@
-"""The pythreejs viewer: morph targets in BLENDSHAPES order, grouped sliders linked in-browser."""
+"""The 52-channel face viewer (face3d): grouped sliders, clipped weights, all 52 in-browser."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import ipywidgets
 import numpy as np
 import pytest
 
 from emo3d_lib.book import viewer
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.scene import vertex_normals
 from emo3d_lib.schema import BLENDSHAPES, EMOTIONS, N_BLENDSHAPES
 from tests.browser_support import (  # noqa: F401  (fixtures: site, chromium)
     canvas_pixels,
@@ -65,75 +65,37 @@ def test_groups_cover_every_blendshape_once_in_face_regions() -> None:
         viewer.blendshape_groups(("jawOpen", "tongueOut"))
 
 
-def test_viewer_has_52_morph_targets_linked_to_the_slider_panel() -> None:
-    weights = np.zeros(N_BLENDSHAPES)
-    jaw = BLENDSHAPES.index("jawOpen")
-    weights[jaw] = 0.7
-    view = viewer.face_viewer(weights, small_head())
-    assert isinstance(view, ipywidgets.HBox)
-    skin, teeth = view.meshes
-    morph = skin.geometry.morphAttributes["position"]
-    assert len(morph) == N_BLENDSHAPES
-    # three r97 wants absolute positions: rest + delta for jawOpen, the rest pose elsewhere
-    rest = np.asarray(skin.geometry.attributes["position"].array)
-    jaw_pos = np.asarray(morph[jaw].array)
-    assert jaw_pos[5, 2] == pytest.approx(rest[5, 2] + 0.5 + 0.01 * jaw)
-    assert morph[0] is skin.geometry.attributes["position"]  # unmoved target shares the rest pose
-    assert skin.morphTargetInfluences == pytest.approx(list(weights))
-    assert skin.material.morphTargets and not teeth.material.morphTargets
-    assert skin.material.map is not None  # texture + uv carried over
-    assert view.panel.weights == pytest.approx(list(weights))
-    assert [(link.source, link.target) for link in view.links] == [
-        ((view.panel, "weights"), (skin, "morphTargetInfluences"))]
-    view.set_weights(np.full(N_BLENDSHAPES, 2.0))  # clipped to [0, 1]
-    assert view.panel.weights == pytest.approx([1.0] * N_BLENDSHAPES)
-
-
-def test_bad_input_names_the_problem() -> None:
+def test_clipped_weights_name_the_problem() -> None:
     with pytest.raises(Emo3DError, match="expected shape \\(N, 52\\)"):
-        viewer.face_viewer(np.zeros(51), small_head())
+        viewer.clipped_weights(np.zeros(51))
     bad = np.zeros(N_BLENDSHAPES)
     bad[3] = np.nan
     with pytest.raises(Emo3DError, match="browInnerUp"):
         viewer.clipped_weights(bad)
-    head = small_head()
-    wrong = Part("skin", head.parts[0].vertices, head.parts[0].faces,
-                 morph_targets=np.zeros((51, 16, 3), np.float32))
-    with pytest.raises(Emo3DError, match="skin.*morph_targets"):
-        viewer.face_viewer(None, Head((wrong,)))
-    with pytest.raises(Emo3DError, match="no part with morph_targets"):
-        viewer.face_viewer(None, Head((head.parts[1],)))
-    out_of_range = Part("skin", head.parts[0].vertices, np.array([[0, 1, 99]]))
-    with pytest.raises(Emo3DError, match="face index out of range"):
-        viewer.face_viewer(None, Head((out_of_range,)))
+    with pytest.raises(Emo3DError, match="one face"):
+        viewer.clipped_weights(np.zeros((2, N_BLENDSHAPES)))
+    assert viewer.clipped_weights(np.full(N_BLENDSHAPES, 2.0)).tolist() == [1.0] * N_BLENDSHAPES
 
 
 def test_vertex_normals_point_out_of_a_flat_grid() -> None:
     head = small_head()
-    normals = viewer.vertex_normals(head.parts[0].vertices, head.parts[0].faces)
+    normals = vertex_normals(head.parts[0].vertices, head.parts[0].faces)
     used = np.unique(head.parts[0].faces)
     assert np.allclose(np.abs(normals[used, 2]), 1.0)
 
 
-def test_builtin_head_viewer_and_static_png() -> None:
-    from PIL import Image
-
+def test_builtin_head_renders_clipped_weights() -> None:
     from emo3d_lib.face.heads import load_head
 
     head = load_head("builtin")
     smile = np.zeros(N_BLENDSHAPES, np.float32)
     smile[[BLENDSHAPES.index("mouthSmileLeft"), BLENDSHAPES.index("mouthSmileRight")]] = 1.0
-    view = viewer.face_viewer(smile, head)
-    assert len(view.meshes) == len(head.parts)
-    png_neutral = viewer.static_png(np.zeros(N_BLENDSHAPES), head, size=96)
-    png_smile = viewer.static_png(smile, head, size=96)
-    import io
-
-    a = np.asarray(Image.open(io.BytesIO(png_neutral)).convert("RGB"), np.int16)
-    b = np.asarray(Image.open(io.BytesIO(png_smile)).convert("RGB"), np.int16)
+    a, b, over = viewer.render_clipped_faces(
+        np.stack([np.zeros(N_BLENDSHAPES), smile, 3 * smile]), head, size=96).astype(np.int16)
     assert a.shape == (96, 96, 3)
     assert a.std() > 10  # a face, not a blank frame
     assert np.abs(a - b).max() > 30  # the smile changes the mouth
+    assert np.array_equal(b, over)  # weights above 1 are clipped as the sliders clip them
 
 
 # ---- the 52-channel viewer (face3d) in headless Chromium, on standalone pages -----------------
@@ -182,7 +144,8 @@ def test_all_52_sliders_render_like_the_same_face_baked_on_the_cpu(site, chromiu
 
 @pytest.mark.browser
 def test_channels_9_to_52_still_move_the_face_with_8_channels_at_full(site, chromium) -> None:
-    """three r97 (pythreejs) drops every morph target beyond the 8 strongest; this viewer not."""
+    """three r97 (as once bundled with pythreejs) drops every morph target beyond the 8 strongest;
+    this viewer not."""
     from emo3d_lib.book.face3d import face_widget
     from emo3d_lib.face.heads import load_head
 

@@ -2,7 +2,8 @@
 
 Modules: ``vendor_js`` (npm pack the widget/MathJax JS into ``vendor/``), ``sphinx_ext`` (serves it
 from the built book), ``pipeline`` (papermill in dependency order + Jupyter Book build),
-``viewer`` (pythreejs head with 52 blendshape sliders), ``cli`` (``emo3d book``).
+``face3d`` (the 52-channel three.js face viewer; ``viewer`` holds its slider groups and weight
+clipping), ``cli`` (``emo3d book``).
 """
 
 from emo3d_lib.errors import Emo3DError

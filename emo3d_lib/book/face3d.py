@@ -1,6 +1,6 @@
 """The 52-channel face viewer: an anywidget drawing a ``Head`` with a current three.js.
 
-pythreejs bundles three.js r97, which blends at most 8 morph targets; this widget's browser code
+three.js r97 (what pythreejs bundles) blends at most 8 morph targets; this widget's browser code
 (``static/face3d.js``) uses the vendored three.js r187, which blends all 52 through a morph
 texture. The head travels compactly in the widget state (so in the static page): rest positions
 float32, normals and uv float16, and per blendshape only the vertices it moves or turns (index +

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,35 +139,3 @@ def wrap(text: str, width: int = 28) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width))
-
-
-def text_to_face(viewer: Any, predictors: dict[str, Callable[[list[str]], np.ndarray]],
-                 render: Callable[[np.ndarray], np.ndarray], prompt: str) -> Any:
-    """Text box + model choice -> predicted face in the live viewer and as a PNG.
-
-    Needs a running kernel (in the static book the controls show but nothing answers).
-    """
-    import ipywidgets as widgets
-
-    if not predictors:
-        raise Emo3DError("text_to_face needs at least one predictor")
-    box = widgets.Textarea(value=prompt, layout=widgets.Layout(width="420px", height="60px"))
-    model = widgets.Dropdown(options=list(predictors), description="model")
-    button = widgets.Button(description="Predict face", button_style="primary")
-    image = widgets.Image(format="png", width=192)
-    status = widgets.HTML("")
-
-    def on_click(_: Any) -> None:
-        text = box.value.strip()
-        if not text:
-            status.value = "<i>Type an emotion description first.</i>"
-            return
-        weights = np.asarray(predictors[model.value]([text]), np.float32)[0]
-        viewer.set_weights(weights)
-        image.value = png_bytes(render(weights))
-        top = np.argsort(weights)[::-1][:5]
-        status.value = "top blendshapes: " + ", ".join(
-            f"{schema.BLENDSHAPES[i]} {weights[i]:.2f}" for i in top)
-
-    button.on_click(on_click)
-    return widgets.VBox([box, widgets.HBox([model, button]), widgets.HBox([image, status])])

@@ -42,7 +42,7 @@ class Package:
     exclude: tuple[str, ...] = ()  # paths inside the tarball not to copy
 
 
-#: Exact versions that work together with ipywidgets 8.1.9 / pythreejs 2.4.2 / anywidget 0.11.0.
+#: Exact versions that work together with ipywidgets 8.1.9 / anywidget 0.11.0.
 PACKAGES: tuple[Package, ...] = (
     Package("requirejs@2.3.7", (("require.js", "widgets/require.js"),)),
     Package(
@@ -50,11 +50,10 @@ PACKAGES: tuple[Package, ...] = (
         (("dist/", "widgets/html-manager/"),),
         exclude=("dist/embed.js", "dist/libembed-amd.js"),  # non-AMD build; bundled in embed-amd
     ),
-    Package("jupyter-threejs@2.4.1", (("dist/index.js", "widgets/jupyter-threejs/index.js"),)),
     Package("anywidget@0.11.0", (("dist/index.js", "widgets/anywidget/index.js"),)),
-    # a current three.js for the 52-channel viewer (face3d.js): r97 in pythreejs blends only 8
-    # morph targets; r1xx blends all of them through a morph texture. Plus GLTFLoader (tests
-    # import exported .glb files with it) and its one helper.
+    # a current three.js for the 52-channel viewer (face3d.js): r1xx blends all 52 morph targets
+    # through a morph texture (r97, once bundled with pythreejs, blended only 8). Plus GLTFLoader
+    # (tests import exported .glb files with it) and its one helper.
     Package(
         "three@0.187.0",
         (
@@ -95,7 +94,6 @@ REQUIRED_FILES: tuple[str, ...] = (
     "widgets/require.js",
     "widgets/config.js",
     "widgets/html-manager/embed-amd.js",
-    "widgets/jupyter-threejs/index.js",
     "widgets/anywidget/index.js",
     "three/three.core.js",
     "three/three.module.js",

@@ -1,5 +1,5 @@
 // Emo3D Book: point require.js at the vendored widget modules (served from _static/widgets/),
-// so the static pages render pythreejs and anywidget views with no CDN request.
+// so the static pages render ipywidgets and anywidget views with no CDN request.
 (function () {
   var here = document.currentScript && document.currentScript.src;
   var base = here ? here.replace(/[^/]*$/, "") : "_static/widgets/";
@@ -11,7 +11,6 @@
       // (the widget CSS fonts) comes from the module's URL: map them to the font folder.
       "@jupyter-widgets": base + "html-manager",
       "@jupyter-widgets/html-manager/dist": base + "html-manager",
-      "jupyter-threejs": base + "jupyter-threejs/index",
       "anywidget": base + "anywidget/index",
     },
   });
