@@ -133,3 +133,76 @@ def test_score_towers_renders_each_batch_once_for_every_tower():
     assert out["b"]["m"].result.meta["backbone"] == "b"
     np.testing.assert_allclose(out["a"]["m"].image_emb, ev.embed_faces(faces))
     assert not np.allclose(out["a"]["m"].image_emb, out["b"]["m"].image_emb)
+
+
+def _label_boxes(fig, ax):
+    """Display-pixel boxes of the axes' labels (their text, not leader lines), after a draw."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return {t.get_text(): Text.get_window_extent(t, renderer) for t in ax.texts}
+
+
+def _collisions(fig, ax):
+    """(pairs of labels whose text overlaps, labels not wholly inside the axes)."""
+    boxes = _label_boxes(fig, ax)
+    names = sorted(boxes)
+    frame = ax.get_window_extent()
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+             if boxes[a].overlaps(boxes[b])]
+    outside = [n for n, b in boxes.items() if not (frame.x0 <= b.x0 and b.x1 <= frame.x1
+                                                   and frame.y0 <= b.y0 and b.y1 <= frame.y1)]
+    return pairs, outside
+
+
+#: Chapter 5's crowd: five models within 1 % of each other, anchors around, "random" at the far
+#: right (where a fixed right-hand offset pushed its label out of the axes).
+CROWD = {"lm-mlp": (0.0091, 0.410), "clip-mlp": (0.0093, 0.420), "bert-mlp": (0.0092, 0.415),
+         "emotion-xlm": (0.0094, 0.430), "lm-linear": (0.0095, 0.425),
+         "mean-face": (0.011, 0.50), "neutral": (0.0125, 0.70), "random": (0.045, 0.90),
+         "ground-truth": (0.0, 0.30)}
+
+
+def test_scatter_labels_neither_overlap_nor_leave_the_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from emo3d_lib.metric.study_plots import place_labels
+
+    xy = np.array(list(CROWD.values()))
+    fig, (naive, placed) = plt.subplots(1, 2, figsize=(13, 4.5))
+    for ax in (naive, placed):
+        ax.plot(xy[:, 0], xy[:, 1], "o")
+    fig.tight_layout()
+    for name, (x, y) in CROWD.items():  # the old way: one fixed offset up-right
+        naive.annotate(name, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    pairs, outside = _collisions(fig, naive)
+    assert pairs and outside == ["random"]  # the data are a real test: the old way collides
+    place_labels(placed, xy, list(CROWD))
+    assert _collisions(fig, placed) == ([], [])
+    plt.close(fig)
+    with pytest.raises(ValueError, match="2 points but 1 labels"):
+        place_labels(placed, xy[:2], ["a"])
+
+
+def test_mse_vs_kl_figure_labels_every_source_legibly():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from emo3d_lib.metric.study_plots import mse_vs_kl_figure
+
+    mse, kl = np.array(list(CROWD.values())).T
+    table = pd.DataFrame({"source": list(CROWD), "kind": ["model"] * 5 + ["anchor"] * 4,
+                          "mse": mse, "mse_lo": mse * 0.95, "mse_hi": mse * 1.05,
+                          "mean_kl": kl, "kl_lo": kl - 0.02, "kl_hi": kl + 0.02})
+    fig = mse_vs_kl_figure({"pixel": table, "clip": table}, {"pixel": "a", "clip": "b"}, 3)
+    for ax in fig.axes:
+        assert sorted(t.get_text() for t in ax.texts) == sorted(CROWD)
+        assert _collisions(fig, ax) == ([], [])
+    plt.close(fig)
