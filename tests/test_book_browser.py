@@ -31,6 +31,7 @@ from tests.browser_support import (
     record_external,
     require_chromium,
 )
+from tests.head_check import HeadShape, background_colour, figure_panels, measure_head
 
 SOURCES = ("_config.yml", "_toc.yml", "book/*.md", "book/*.bib", "book/*.svg",
            "notebooks/*.ipynb")
@@ -219,6 +220,53 @@ def test_viewer_canvas_is_drawn_and_a_slider_moves_the_face(smoke_book, browser)
     page.close()
 
 
+def _head_report(shapes: dict[str, HeadShape]) -> dict[str, list[str]]:
+    """Print each picture's measures; return the problems of those that are not a whole head."""
+    for name, shape in shapes.items():
+        skull = "no face" if shape.skull is None else f"{shape.skull:.2f}"
+        print(f"{name}: head {shape.share:.0%} of the picture, box {shape.box[0]:.2f} x "
+              f"{shape.box[1]:.2f}, holes {shape.holes:.2%}, skull {skull} eye widths")
+    return {name: found for name, shape in shapes.items() if (found := shape.problems())}
+
+
+#: Chapter 1's sections whose figures show rendered faces (MyST section ids).
+CHAPTER_1_FACES = ("sample-triples", "primitive-emotion-faces")
+
+
+@pytest.mark.browser
+def test_viewer_and_chapter_1_faces_show_a_full_head(smoke_book, browser) -> None:
+    """Issue 11: screenshots of the chapter-4 viewer and of chapter 1's rendered faces show a
+    whole head (one blob of the expected size, no background through it, a skull above the
+    face: ``tests.head_check``), not the old floating mask."""
+    page, external, failed = viewer_page(smoke_book, browser)
+    shot = page.locator("canvas.emo3d-canvas").screenshot()
+    page.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "viewer_head.png").write_bytes(shot)
+    shapes = {"viewer": measure_head(png_pixels(shot)[3:-3, 3:-3])}  # inside the canvas border
+
+    html = smoke_book[0]
+    context, base = browser
+    chapter = next(p for p in built_pages(html) if p.stem.startswith("01_"))
+    page, ch_external, ch_failed = open_page(context, base + chapter.relative_to(html).as_posix(),
+                                             base)
+    for section in CHAPTER_1_FACES:
+        figures = page.locator(f"section#{section} img")
+        assert figures.count(), f"chapter 1 has no figure under #{section}"
+        for i in range(figures.count()):
+            figure = figures.nth(i)
+            figure.scroll_into_view_if_needed()
+            shot = figure.screenshot()
+            panels = figure_panels(png_pixels(shot))
+            assert panels, f"#{section} figure {i}: no face panel found"
+            (ARTIFACTS / f"chapter1_{section}_{i}.png").write_bytes(shot)
+            shapes |= {f"{section} {i}.{k}": measure_head(p) for k, p in enumerate(panels)}
+    page.close()
+    assert len(shapes) >= 4, sorted(shapes)
+    assert not _head_report(shapes)
+    assert not external + ch_external and not failed + ch_failed
+
+
 @pytest.mark.browser
 def test_text_box_changes_the_face_and_the_emotion_bars(smoke_book, browser) -> None:
     """In the built page, no kernel: the exported model runs in onnxruntime-web."""
@@ -342,6 +390,36 @@ def test_page_scan_catches_what_it_looks_for() -> None:
     for html in dirty:
         assert page_problems(html, []), html
     assert page_problems("<p>at /srv/emo3d/data</p>", ["/srv/emo3d/"])
+
+
+def test_head_check_fails_a_mask_and_a_hole() -> None:
+    """The full-head check can fail: the built-in head (a floating mask) and the default head
+    with a background-coloured patch in its skull are both rejected; the default head passes."""
+    from emo3d_lib.face.heads import load_head
+    from emo3d_lib.face.identity import Identity, sample_identity
+    from emo3d_lib.face.render import FaceRenderer
+    from emo3d_lib.schema import N_BLENDSHAPES
+
+    people = [Identity.default(), sample_identity(0, 1), sample_identity(0, 2)]
+    zeros = np.zeros((len(people), N_BLENDSHAPES))
+    heads = FaceRenderer(load_head("ict"), size=192).render(zeros, people)
+    masks = FaceRenderer(load_head("builtin"), size=192).render(zeros, people)
+    for head, mask in zip(heads, masks, strict=True):
+        assert measure_head(head).problems() == []
+        assert any("no skull" in p for p in measure_head(mask).problems())
+    holed = heads[0].copy()
+    yy, xx = np.mgrid[:192, :192]
+    holed[(yy - 52) ** 2 + (xx - 96) ** 2 < 14**2] = background_colour(holed)  # skull hole
+    assert any("shows through" in p for p in measure_head(holed).problems())
+    blank = np.full_like(heads[0], 128)
+    assert measure_head(blank).problems() == ["nothing but background"]
+    # the figure cutter finds image tiles in a figure, not its text or plots
+    figure = np.full((240, 520, 3), 255, np.uint8)
+    figure[20:212, 10:202], figure[20:212, 250:442] = heads[0], masks[0]
+    figure[100:102, 460:515] = 0  # a plot line
+    tiles = figure_panels(figure)
+    assert [t.shape for t in tiles] == [(188, 188, 3)] * 2
+    assert measure_head(tiles[0]).problems() == [] and measure_head(tiles[1]).problems()
 
 
 def test_no_page_shows_logs_progress_bars_or_machine_paths(smoke_book) -> None:
