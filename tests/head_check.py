@@ -120,10 +120,10 @@ def measure_head(image: np.ndarray, tol: float = 20.0) -> HeadShape:
         centre_x=float(cols[0] + cols[-1]) / 2 / w, holes=holes / area, skull=skull)
 
 
-def figure_panels(image: np.ndarray, min_side: int = 60, inset: int = 2) -> list[np.ndarray]:
+def figure_panels(image: np.ndarray, min_side: int = 60, inset: int = 4) -> list[np.ndarray]:
     """The image tiles of a matplotlib figure on white, left to right then top to bottom: solid
     non-white rectangles at least ``min_side`` px (plots and text are not solid), each trimmed
-    by ``inset`` px of resampled edge."""
+    by ``inset`` px (the axes frame, resampled edges)."""
     from scipy.ndimage import find_objects, label
 
     img = np.asarray(image)[..., :3]
