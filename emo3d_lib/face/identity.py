@@ -94,6 +94,9 @@ def sample_identity(seed: int, index: int) -> Identity:
     tone = SKIN_TONES[k] * (1 - (t - k)) + SKIN_TONES[k + 1] * (t - k)
     tone = np.clip(tone * rng.uniform(0.95, 1.05, 3), 0, 1)
     light = rng.normal(size=3) * np.array([0.5, 0.4, 0.2]) + np.array([0.0, 0.3, 1.0])
+    # the key light comes from above or level (sun, ceiling, window), as in photographs: a
+    # draw from below is mirrored up (under-lighting inverts the brow and cheek shading cues)
+    light[1] = abs(light[1])
     bg = rng.uniform(0.25, 0.9) * (1 + rng.uniform(-0.12, 0.12, 3))
     # drawn in this order before auto-exposure existed; kept so the other fields stay the same
     head = dict(shape=tuple(float(x) for x in rng.uniform(-1, 1, 6)),
