@@ -87,7 +87,10 @@ def exposure_gain(skin_tone, light_dir, light: float, ambient: float, target: fl
 
 
 def sample_identity(seed: int, index: int) -> Identity:
-    """Identity ``index`` of the stream ``seed`` (independent of batch size or worker)."""
+    """Identity ``index`` of the stream ``seed`` (independent of batch size or worker).
+
+    ``light`` and ``ambient`` include the camera's auto-exposure (``exposure_gain``), so their
+    level says how the shot was exposed, not how bright the room was."""
     rng = rng_for(seed, "identity", index)
     t = rng.uniform(0, len(SKIN_TONES) - 1)
     k = min(int(t), len(SKIN_TONES) - 2)
