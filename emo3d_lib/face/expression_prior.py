@@ -64,20 +64,22 @@ ACTION_UNITS: dict[str, tuple[str, tuple[str, ...]]] = {
 #: anger is EMFACS's open-mouthed 4+5+7+10+23+25+26 (the closed 4+5+7+23+24 was read as angry
 #: on 1 of 5 ICT faces and 0 of 5 built-in ones, mostly as *neutral*); fear is 1+2+4+5+20+25+26
 #: (AU7 is in no EMFACS fear prototype, and with AU4 it made fear read as sadness; AU20 at full
-#: strength read as a grin); surprise is its 1+2+5+26 at apex intensity (at 0.7-0.9 it was
-#: read as fear on 2 of 5 ICT faces); sadness is 1+4+15+17 with EMFACS's
+#: strength read as a grin, at 0.7 as surprise on 1 of 15 ICT faces, at 0.85 (D) neither);
+#: surprise is its 1+2+5+26 at apex intensity (at 0.7-0.9 it was read as fear on 2 of 5 ICT
+#: faces) with the jaw fully dropped (AU26 0.9: neutral or fear on 2 of 15 ICT faces, seeds 0-2;
+#: 1.0: fear on 1); sadness is 1+4+15+17 with EMFACS's
 #: optional eyes-down (AU64: "1+4+15B+17 +-54+64"), which lifted it on held-out identities;
 #: disgust is 9+10+15+16 (+4) with the lip corners down (AU15 C-D) more than the upper lip up:
 #: an upper lip raised to the gums reads as a grin.
 PROTOTYPES: dict[str, dict[str, float]] = {
     "neutral": {},
     "happiness": {"AU6": 0.7, "AU12": 1.0, "AU25": 0.25},
-    "surprise": {"AU1": 1.0, "AU2": 1.0, "AU5": 0.9, "AU26": 0.9},
+    "surprise": {"AU1": 1.0, "AU2": 1.0, "AU5": 0.9, "AU26": 1.0},
     "sadness": {"AU1": 0.9, "AU4": 0.5, "AU15": 0.9, "AU17": 0.4, "AU64": 0.6},
     "anger": {"AU4": 1.0, "AU5": 0.4, "AU7": 0.7, "AU10": 0.6, "AU23": 0.5, "AU25": 0.5,
               "AU26": 0.3},
     "disgust": {"AU9": 0.9, "AU10": 0.6, "AU15": 0.7, "AU16": 0.4, "AU4": 0.3},
-    "fear": {"AU1": 0.9, "AU2": 0.7, "AU4": 0.3, "AU5": 1.0, "AU20": 0.7, "AU25": 0.5,
+    "fear": {"AU1": 0.9, "AU2": 0.7, "AU4": 0.3, "AU5": 1.0, "AU20": 0.85, "AU25": 0.5,
              "AU26": 0.6},
     "contempt": {"R12": 0.7, "R14": 0.8},
 }
