@@ -17,13 +17,34 @@ from emo3d_lib.validate import blendshape_matrix
 #: heads ``emo3d_lib.face.heads.load_head`` builds; the first is the default everywhere
 HEAD_NAMES: tuple[str, ...] = ("ict", "builtin", "facecap")
 DEFAULT_HEAD = HEAD_NAMES[0]  # the ICT Face Model: scan-based, full head, MIT
+
+
 def weighted_sum(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """sum_i coeffs[i] * targets[i], accumulated in a fixed order with elementwise operations.
+    """sum_i coeffs[i] * targets[i] over the non-zero coeffs, in float32, in a fixed order.
 
     Why not ``np.tensordot``: BLAS splits the sum across its threads and rounds differently with
     the thread count, and a dataset's bytes must not depend on where it was rendered (a dask
-    worker runs one thread, a process-pool worker several).
+    worker runs one thread, a process-pool worker several). ``np.einsum`` without ``optimize``
+    never calls BLAS: its own single-threaded loop adds the products target by target, the same
+    bytes as :func:`weighted_sum_reference` (a test holds the two equal). It runs when every
+    coefficient is non-zero (a person's identity); a few active channels are added in place,
+    without copying the selected targets out.
     """
+    c = np.asarray(coeffs, np.float32)
+    nz = np.flatnonzero(c)
+    if len(nz) == len(c):
+        return np.einsum("k,k...->...", c, targets, optimize=False)
+    out = np.zeros(targets.shape[1:], np.float32)
+    tmp = np.empty_like(out)
+    for i in nz:
+        out += np.multiply(targets[i], c[i], out=tmp)
+    return out
+
+
+def weighted_sum_reference(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The elementwise-loop definition :func:`weighted_sum` must match byte for byte."""
+    nz = np.flatnonzero(coeffs)
+    coeffs, targets = np.asarray(coeffs)[nz], targets[nz]
     out = np.zeros(targets.shape[1:], np.float32)
     for c, t in zip(coeffs, targets, strict=True):
         out += np.float32(c) * t
@@ -67,10 +88,9 @@ class MeshPart:
         if self.identity_targets is None or len(identity) == 0:
             return self.vertices
         c = np.asarray(identity, np.float32)[:len(self.identity_targets)]
-        nz = np.flatnonzero(c)
-        if not len(nz):
+        if not c.any():
             return self.vertices
-        return self.vertices + weighted_sum(c[nz], self.identity_targets[nz])
+        return self.vertices + weighted_sum(c, self.identity_targets[:len(c)])
 
     def morphed(self, weights: np.ndarray, identity: tuple[float, ...] | np.ndarray = ()
                 ) -> np.ndarray:
@@ -83,8 +103,7 @@ class MeshPart:
         if self.gaze is not None:
             turn = w @ self.gaze
             w = np.where(np.abs(self.gaze).sum(1) > 0, 0.0, w)
-        nz = np.flatnonzero(w)
-        out = base + weighted_sum(w[nz], self.morph_targets[nz]) if len(nz) else base
+        out = base + weighted_sum(w, self.morph_targets) if w.any() else base
         if self.gaze is not None and np.any(turn):
             pivot = self.pivot + (base - self.vertices).mean(0)
             yaw, pitch = np.radians(turn)
