@@ -28,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from emo3d_lib.face.head import DEFAULT_HEAD, HEAD_NAMES  # noqa: E402
 from emo3d_lib.metric.anchors import anchor_blendshapes  # noqa: E402
 from emo3d_lib.metric.evaluate import build_evaluator  # noqa: E402
 from emo3d_lib.metric.selection import balanced_order  # noqa: E402
@@ -54,6 +55,8 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--head", default=DEFAULT_HEAD, choices=HEAD_NAMES,
+                    help="head both paths render (default: the one `emo3d evaluate` renders)")
     ap.add_argument("--skip-cli", action="store_true", help="skip the end-to-end CLI timing")
     args = ap.parse_args()
     data = Path(args.data)
@@ -79,7 +82,7 @@ def main() -> int:
     from emo3d_lib.models import load_clip
 
     clip = load_clip(args.clip)
-    ev = build_evaluator(data, n=args.n, k=args.k, split=split, clip=clip,
+    ev = build_evaluator(data, n=args.n, k=args.k, split=split, clip=clip, head=args.head,
                          batch_size=args.batch_size, progress=True)
     faces = anchor_blendshapes("ground-truth", ev.prompts)
     ev.clip.encode_images(ev.render(faces[:4]))  # warm up: GL context, torch kernels
