@@ -100,10 +100,11 @@ class _Stream:
 class _GLBackend:
     """moderngl standalone EGL context with a 4x multisampled framebuffer."""
 
-    def __init__(self, head: Head, size: int) -> None:
+    def __init__(self, head: Head, size: int, preload_torch: bool = True) -> None:
         import moderngl
 
-        _load_torchvision_before_egl()
+        if preload_torch:
+            _load_torchvision_before_egl()
         global _GL_PID
         if _GL_PID is not None and os.getpid() != _GL_PID:
             raise Emo3DError(
@@ -245,10 +246,12 @@ class FaceRenderer:
 
     ``backend``: "auto" (EGL, else numpy), "egl" or "numpy". The GL context is created on the
     first ``render`` call, in the calling process. ``$EMO3D_RENDER_BACKEND`` overrides "auto".
+    ``preload_torch=False`` skips importing torchvision before the context (~3 s of CPU): only
+    for a process that will never import model code, such as a dataset pool worker.
     """
 
     def __init__(self, head: Head | str = DEFAULT_HEAD, size: int = 256,
-                 backend: str = "auto") -> None:
+                 backend: str = "auto", *, preload_torch: bool = True) -> None:
         if backend not in BACKENDS:
             raise Emo3DError(f"backend {backend!r} is not one of {BACKENDS}")
         if not isinstance(size, int) or not 16 <= size <= 4096:
@@ -257,6 +260,7 @@ class FaceRenderer:
         self.size = size
         self.requested = os.environ.get("EMO3D_RENDER_BACKEND", backend) if backend == "auto" \
             else backend
+        self.preload_torch = preload_torch
         self._impl: _GLBackend | _NumpyBackend | None = None
         self._pid: int | None = None
 
@@ -269,7 +273,7 @@ class FaceRenderer:
         if self._impl is None or self._pid != os.getpid():  # a forked copy needs its own context
             if self.requested in ("auto", "egl"):
                 try:
-                    self._impl = _GLBackend(self.head, self.size)
+                    self._impl = _GLBackend(self.head, self.size, self.preload_torch)
                 except Emo3DError as err:
                     if self.requested == "egl" or "forked" in str(err):
                         raise
