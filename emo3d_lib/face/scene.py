@@ -98,19 +98,21 @@ def _incidence(faces: np.ndarray, n_vertices: int) -> tuple:
 def vertex_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Area-weighted vertex normals (unit length).
 
-    Coordinates are gathered as contiguous x / y / z columns: the same elementwise arithmetic as
-    on (F, 3) rows, so the same bytes, without strided column access (~1.4x faster).
+    Worked on contiguous x / y / z rows (corners gathered with one ``take`` each, the face
+    normals summed per vertex one coordinate at a time): the same elementwise arithmetic and
+    summation order as on (F, 3) rows, so the same bytes, at about half the time.
     """
     (i0, i1, i2), mat = _incidence(faces, len(v))
-    x, y, z = (np.ascontiguousarray(v[:, k]) for k in range(3))
-    ax, ay, az = x[i0], y[i0], z[i0]
-    e1x, e1y, e1z = x[i1] - ax, y[i1] - ay, z[i1] - az
-    e2x, e2y, e2z = x[i2] - ax, y[i2] - ay, z[i2] - az
-    fn = np.empty((3, len(i0)), v.dtype)
-    np.subtract(e1y * e2z, e1z * e2y, out=fn[0])
-    np.subtract(e1z * e2x, e1x * e2z, out=fn[1])
-    np.subtract(e1x * e2y, e1y * e2x, out=fn[2])
-    n = mat @ fn.T
+    vt = np.ascontiguousarray(np.asarray(v).T)
+    a = np.take(vt, i0, axis=1)
+    e1, e2 = np.take(vt, i1, axis=1) - a, np.take(vt, i2, axis=1) - a
+    fn = np.empty_like(e1)
+    np.subtract(e1[1] * e2[2], e1[2] * e2[1], out=fn[0])
+    np.subtract(e1[2] * e2[0], e1[0] * e2[2], out=fn[1])
+    np.subtract(e1[0] * e2[1], e1[1] * e2[0], out=fn[2])
+    n = np.empty((len(vt[0]), 3), fn.dtype)
+    for k in range(3):
+        n[:, k] = mat @ fn[k]
     return n / np.maximum(np.sqrt(np.einsum("ij,ij->i", n, n))[:, None], 1e-9)
 
 
