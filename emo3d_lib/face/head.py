@@ -41,6 +41,41 @@ def weighted_sum(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return out
 
 
+_ROW_RUNS: dict[int, tuple[np.ndarray, list[list[tuple[int, int]]]]] = {}
+RUN_GAP = 256  # zero rows a run may bridge: fewer, longer slices beat many short ones
+
+
+def row_runs(targets: np.ndarray) -> list[list[tuple[int, int]]]:
+    """Per target, the [start, end) row ranges that hold all its non-zero rows, cached by the
+    (persistent) array: an expression moves a region, so most rows of most targets are zero."""
+    hit = _ROW_RUNS.get(id(targets))
+    if hit is None or hit[0] is not targets:
+        out = []
+        for t in targets:
+            rows = np.flatnonzero(np.abs(t).reshape(len(t), -1).max(1) > 0)
+            cut = np.flatnonzero(np.diff(rows) > RUN_GAP)
+            starts = np.r_[rows[:1], rows[cut + 1]]
+            ends = np.r_[rows[cut] + 1, rows[-1:] + 1]
+            out.append([(int(a), int(e)) for a, e in zip(starts, ends, strict=True)])
+        if len(_ROW_RUNS) > 64:
+            _ROW_RUNS.clear()
+        hit = _ROW_RUNS[id(targets)] = (targets, out)
+    return hit[1]
+
+
+def sparse_weighted_sum(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """:func:`weighted_sum` touching only each target's non-zero row runs. The same bytes:
+    the rows skipped would only have had zeros added to them."""
+    c = np.asarray(coeffs, np.float32)
+    runs = row_runs(targets)
+    out = np.zeros(targets.shape[1:], np.float32)
+    tmp = np.empty_like(out)
+    for i in np.flatnonzero(c):
+        for a, e in runs[i]:
+            out[a:e] += np.multiply(targets[i, a:e], c[i], out=tmp[a:e])
+    return out
+
+
 def weighted_sum_reference(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """The elementwise-loop definition :func:`weighted_sum` must match byte for byte."""
     nz = np.flatnonzero(coeffs)
@@ -103,7 +138,7 @@ class MeshPart:
         if self.gaze is not None:
             turn = w @ self.gaze
             w = np.where(np.abs(self.gaze).sum(1) > 0, 0.0, w)
-        out = base + weighted_sum(w, self.morph_targets) if w.any() else base
+        out = base + sparse_weighted_sum(w, self.morph_targets) if w.any() else base
         if self.gaze is not None and np.any(turn):
             pivot = self.pivot + (base - self.vertices).mean(0)
             yaw, pitch = np.radians(turn)
