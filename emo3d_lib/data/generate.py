@@ -124,6 +124,16 @@ def image_relpath(prompt_type: str, sample_id: int, k: int) -> str:
 _WORKER_FACE_TOOLS: dict[tuple[str, int], Any] = {}
 
 
+#: True in a process-pool worker this module spawned: it runs shards and nothing else, so its
+#: renderer skips the torchvision import that guards model code loaded after EGL (~3 s CPU each)
+_POOL_WORKER = False
+
+
+def _mark_pool_worker() -> None:
+    global _POOL_WORKER
+    _POOL_WORKER = True
+
+
 def worker_face_tools(head: str, size: int) -> tuple[Any, Any]:
     """Renderer and MediaPipe extractor, created once per worker process (GL context ~0.4 s)."""
     key = (head, size)
@@ -132,7 +142,8 @@ def worker_face_tools(head: str, size: int) -> tuple[Any, Any]:
         from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
         from emo3d_lib.face.render import FaceRenderer
 
-        _WORKER_FACE_TOOLS[key] = (FaceRenderer(load_head(head), size), BlendshapeExtractor())
+        renderer = FaceRenderer(load_head(head), size, preload_torch=not _POOL_WORKER)
+        _WORKER_FACE_TOOLS[key] = (renderer, BlendshapeExtractor())
     return _WORKER_FACE_TOOLS[key]
 
 
@@ -205,7 +216,7 @@ def generate_shard(config: GenerationConfig, root: str | Path, shard: int) -> di
     t_text = time.perf_counter() - t0
     jobs = image_jobs(config, table)
     n_detected = 0
-    t_render = t_detect = 0.0
+    t_render = t_detect = cpu_render = cpu_detect = 0.0
     if jobs:
         renderer, extractor = worker_face_tools(config.head, config.image_size)
         emotions = schema.emotion_matrix(table)
@@ -214,14 +225,16 @@ def generate_shard(config: GenerationConfig, root: str | Path, shard: int) -> di
             weights = np.stack([image_activations(config, emotions[row], sid, k)
                                 for row, sid, k in batch]).astype(np.float32)
             identities = [image_identity(config, sid, k) for _, sid, k in batch]
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             images = renderer.render(weights, identities)
             jpegs = [encode_jpeg(img, config.jpeg_quality) for img in images]
-            t2 = time.perf_counter()
+            t2, c2 = time.perf_counter(), time.process_time()
             scores = extractor.extract(np.stack([decode_jpeg(j) for j in jpegs]))
-            t3 = time.perf_counter()
+            t3, c3 = time.perf_counter(), time.process_time()
             t_render += t2 - t1
             t_detect += t3 - t2
+            cpu_render += c2 - c1  # CPU of every thread (llvmpipe's, MediaPipe's): load-blind
+            cpu_detect += c3 - c2
             for (row, sid, k), jpeg, score in zip(batch, jpegs, scores, strict=True):
                 rel = image_relpath(table.at[row, "prompt_type"], sid, k)
                 atomic.write_bytes(root / rel, jpeg)
@@ -233,7 +246,8 @@ def generate_shard(config: GenerationConfig, root: str | Path, shard: int) -> di
         table.to_parquet(tmp, index=False)
     return {"shard": shard, "samples": len(table), "images": len(jobs), "detected": n_detected,
             "seconds_text": t_text, "seconds_render": t_render, "seconds_detect": t_detect,
-            "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - cpu0}
+            "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - cpu0,
+            "cpu_seconds_render": cpu_render, "cpu_seconds_detect": cpu_detect}
 
 
 def _shard_task(config_json: dict[str, Any], root: str, shard: int) -> dict[str, Any]:
@@ -434,7 +448,8 @@ def _run_local(config: GenerationConfig, root: Path, shards: list[int],
 
     # spawn: a forked child would inherit the parent's GL/MediaPipe state, which is not fork-safe
     ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(shards)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(shards)), mp_context=ctx,
+                             initializer=_mark_pool_worker) as pool:
         futures = [pool.submit(_shard_task, config.to_json(), str(root), s) for s in shards]
         try:
             for fut in as_completed(futures):
@@ -569,6 +584,8 @@ def build_manifest(config: GenerationConfig, df: pd.DataFrame, shard_results: It
             "seconds_render_worker": sum(r["seconds_render"] for r in results),
             "seconds_detect_worker": sum(r["seconds_detect"] for r in results),
             "cpu_seconds": sum(r["cpu_seconds"] for r in results),
+            "cpu_seconds_render_worker": sum(r["cpu_seconds_render"] for r in results),
+            "cpu_seconds_detect_worker": sum(r["cpu_seconds_detect"] for r in results),
             "samples_per_second": run_samples / seconds_shards if seconds_shards > 0 else None,
             "images_per_second": run_images / seconds_shards if seconds_shards > 0 else None,
         },

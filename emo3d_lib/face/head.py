@@ -17,13 +17,69 @@ from emo3d_lib.validate import blendshape_matrix
 #: heads ``emo3d_lib.face.heads.load_head`` builds; the first is the default everywhere
 HEAD_NAMES: tuple[str, ...] = ("ict", "builtin", "facecap")
 DEFAULT_HEAD = HEAD_NAMES[0]  # the ICT Face Model: scan-based, full head, MIT
+
+
 def weighted_sum(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """sum_i coeffs[i] * targets[i], accumulated in a fixed order with elementwise operations.
+    """sum_i coeffs[i] * targets[i] over the non-zero coeffs, in float32, in a fixed order.
 
     Why not ``np.tensordot``: BLAS splits the sum across its threads and rounds differently with
     the thread count, and a dataset's bytes must not depend on where it was rendered (a dask
-    worker runs one thread, a process-pool worker several).
+    worker runs one thread, a process-pool worker several). ``np.einsum`` without ``optimize``
+    never calls BLAS: its own single-threaded loop adds the products target by target, the same
+    bytes as :func:`weighted_sum_reference` (a test holds the two equal). It runs when every
+    coefficient is non-zero (a person's identity); a few active channels are added in place,
+    without copying the selected targets out.
     """
+    c = np.asarray(coeffs, np.float32)
+    nz = np.flatnonzero(c)
+    if len(nz) == len(c):
+        return np.einsum("k,k...->...", c, targets, optimize=False)
+    out = np.zeros(targets.shape[1:], np.float32)
+    tmp = np.empty_like(out)
+    for i in nz:
+        out += np.multiply(targets[i], c[i], out=tmp)
+    return out
+
+
+_ROW_RUNS: dict[int, tuple[np.ndarray, list[list[tuple[int, int]]]]] = {}
+RUN_GAP = 256  # zero rows a run may bridge: fewer, longer slices beat many short ones
+
+
+def row_runs(targets: np.ndarray) -> list[list[tuple[int, int]]]:
+    """Per target, the [start, end) row ranges that hold all its non-zero rows, cached by the
+    (persistent) array: an expression moves a region, so most rows of most targets are zero."""
+    hit = _ROW_RUNS.get(id(targets))
+    if hit is None or hit[0] is not targets:
+        out = []
+        for t in targets:
+            rows = np.flatnonzero(np.abs(t).reshape(len(t), -1).max(1) > 0)
+            cut = np.flatnonzero(np.diff(rows) > RUN_GAP)
+            starts = np.r_[rows[:1], rows[cut + 1]]
+            ends = np.r_[rows[cut] + 1, rows[-1:] + 1]
+            out.append([(int(a), int(e)) for a, e in zip(starts, ends, strict=True)])
+        if len(_ROW_RUNS) > 64:
+            _ROW_RUNS.clear()
+        hit = _ROW_RUNS[id(targets)] = (targets, out)
+    return hit[1]
+
+
+def sparse_weighted_sum(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """:func:`weighted_sum` touching only each target's non-zero row runs. The same bytes:
+    the rows skipped would only have had zeros added to them."""
+    c = np.asarray(coeffs, np.float32)
+    runs = row_runs(targets)
+    out = np.zeros(targets.shape[1:], np.float32)
+    tmp = np.empty_like(out)
+    for i in np.flatnonzero(c):
+        for a, e in runs[i]:
+            out[a:e] += np.multiply(targets[i, a:e], c[i], out=tmp[a:e])
+    return out
+
+
+def weighted_sum_reference(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The elementwise-loop definition :func:`weighted_sum` must match byte for byte."""
+    nz = np.flatnonzero(coeffs)
+    coeffs, targets = np.asarray(coeffs)[nz], targets[nz]
     out = np.zeros(targets.shape[1:], np.float32)
     for c, t in zip(coeffs, targets, strict=True):
         out += np.float32(c) * t
@@ -67,10 +123,9 @@ class MeshPart:
         if self.identity_targets is None or len(identity) == 0:
             return self.vertices
         c = np.asarray(identity, np.float32)[:len(self.identity_targets)]
-        nz = np.flatnonzero(c)
-        if not len(nz):
+        if not c.any():
             return self.vertices
-        return self.vertices + weighted_sum(c[nz], self.identity_targets[nz])
+        return self.vertices + weighted_sum(c, self.identity_targets[:len(c)])
 
     def morphed(self, weights: np.ndarray, identity: tuple[float, ...] | np.ndarray = ()
                 ) -> np.ndarray:
@@ -83,8 +138,7 @@ class MeshPart:
         if self.gaze is not None:
             turn = w @ self.gaze
             w = np.where(np.abs(self.gaze).sum(1) > 0, 0.0, w)
-        nz = np.flatnonzero(w)
-        out = base + weighted_sum(w[nz], self.morph_targets[nz]) if len(nz) else base
+        out = base + sparse_weighted_sum(w, self.morph_targets) if w.any() else base
         if self.gaze is not None and np.any(turn):
             pivot = self.pivot + (base - self.vertices).mean(0)
             yaw, pitch = np.radians(turn)

@@ -76,13 +76,35 @@ def _load_torchvision_before_egl() -> None:
         import torchvision  # noqa: F401
 
 
+class _Stream:
+    """A vertex buffer of ``width`` floats per vertex, filled from column blocks through one
+    reused float32 array (no per-frame concatenation or ``tobytes`` copy)."""
+
+    def __init__(self, ctx, n_vertices: int, width: int) -> None:
+        self.array = np.zeros((n_vertices, width), np.float32)
+        self.buffer = ctx.buffer(self.array, dynamic=True)
+        self._fresh = False
+
+    def write(self, *blocks: np.ndarray, only_if_changed: bool = False) -> None:
+        edges = np.cumsum([0] + [b.shape[1] for b in blocks])
+        views = [self.array[:, a:e] for a, e in zip(edges[:-1], edges[1:], strict=True)]
+        if only_if_changed and self._fresh and all(
+                np.array_equal(v, b) for v, b in zip(views, blocks, strict=True)):
+            return
+        for v, b in zip(views, blocks, strict=True):
+            v[:] = b
+        self.buffer.write(self.array)
+        self._fresh = True
+
+
 class _GLBackend:
     """moderngl standalone EGL context with a 4x multisampled framebuffer."""
 
-    def __init__(self, head: Head, size: int) -> None:
+    def __init__(self, head: Head, size: int, preload_torch: bool = True) -> None:
         import moderngl
 
-        _load_torchvision_before_egl()
+        if preload_torch:
+            _load_torchvision_before_egl()
         global _GL_PID
         if _GL_PID is not None and os.getpid() != _GL_PID:
             raise Emo3DError(
@@ -105,18 +127,23 @@ class _GLBackend:
         self.parts = []
         for part in head.parts:
             nv = len(part.vertices)
-            vbo = ctx.buffer(reserve=nv * 11 * 4, dynamic=True)
+            # per frame only positions and normals change: they stream through one buffer,
+            # packed in place; colours and uv sit in buffers rewritten only when they change
+            vbo = _Stream(ctx, nv, 6)
+            colors = _Stream(ctx, nv, 3)
+            uv = part.uv if part.uv is not None else np.zeros((nv, 2), np.float32)
+            uv_buf = ctx.buffer(np.ascontiguousarray(uv, np.float32))
             ibo = ctx.buffer(part.faces.astype(np.int32).tobytes())
-            vao = ctx.vertex_array(self.prog, [(vbo, "3f 3f 3f 2f", "in_pos", "in_normal",
-                                                "in_color", "in_uv")], index_buffer=ibo)
+            vao = ctx.vertex_array(self.prog, [(vbo.buffer, "3f 3f", "in_pos", "in_normal"),
+                                               (colors.buffer, "3f", "in_color"),
+                                               (uv_buf, "2f", "in_uv")], index_buffer=ibo)
             tex = None
             if part.texture is not None:
                 t = np.ascontiguousarray(part.texture)
                 tex = ctx.texture((t.shape[1], t.shape[0]), 3, t.tobytes())
                 tex.build_mipmaps()
                 tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
-            uv = part.uv if part.uv is not None else np.zeros((nv, 2), np.float32)
-            self.parts.append((vbo, vao, tex, uv.astype(np.float32)))
+            self.parts.append((vbo, colors, vao, tex))
 
     def draw(self, posed, ident: Identity, mvp: np.ndarray, dist: float) -> np.ndarray:
         ctx, prog = self.ctx, self.prog
@@ -128,9 +155,10 @@ class _GLBackend:
         prog["light"].value = ident.light
         prog["ambient"].value = ident.ambient
         prog["eye"].value = (0.0, 0.0, dist)
-        for (part, wv, wn), (vbo, vao, tex, uv) in zip(posed, self.parts, strict=True):
+        for (part, wv, wn), (vbo, color_buf, vao, tex) in zip(posed, self.parts, strict=True):
             colors, tint = _shade_params(part, ident)
-            vbo.write(np.concatenate([wv, wn, colors, uv], 1).astype("f4").tobytes())
+            vbo.write(wv, wn)
+            color_buf.write(colors, only_if_changed=True)
             if part.cull_back:
                 ctx.enable(ctx.CULL_FACE)
             else:
@@ -218,10 +246,12 @@ class FaceRenderer:
 
     ``backend``: "auto" (EGL, else numpy), "egl" or "numpy". The GL context is created on the
     first ``render`` call, in the calling process. ``$EMO3D_RENDER_BACKEND`` overrides "auto".
+    ``preload_torch=False`` skips importing torchvision before the context (~3 s of CPU): only
+    for a process that will never import model code, such as a dataset pool worker.
     """
 
     def __init__(self, head: Head | str = DEFAULT_HEAD, size: int = 256,
-                 backend: str = "auto") -> None:
+                 backend: str = "auto", *, preload_torch: bool = True) -> None:
         if backend not in BACKENDS:
             raise Emo3DError(f"backend {backend!r} is not one of {BACKENDS}")
         if not isinstance(size, int) or not 16 <= size <= 4096:
@@ -230,6 +260,7 @@ class FaceRenderer:
         self.size = size
         self.requested = os.environ.get("EMO3D_RENDER_BACKEND", backend) if backend == "auto" \
             else backend
+        self.preload_torch = preload_torch
         self._impl: _GLBackend | _NumpyBackend | None = None
         self._pid: int | None = None
 
@@ -242,7 +273,7 @@ class FaceRenderer:
         if self._impl is None or self._pid != os.getpid():  # a forked copy needs its own context
             if self.requested in ("auto", "egl"):
                 try:
-                    self._impl = _GLBackend(self.head, self.size)
+                    self._impl = _GLBackend(self.head, self.size, self.preload_torch)
                 except Emo3DError as err:
                     if self.requested == "egl" or "forked" in str(err):
                         raise

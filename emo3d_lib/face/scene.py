@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emo3d_lib.face.head import Head, MeshPart, rotate_rows
+from emo3d_lib.face.head import Head, MeshPart
 from emo3d_lib.face.identity import Identity
 
 CANON_HEIGHT = 17.67  # face height of the canonical mesh; identity warps are in these units
@@ -24,16 +24,27 @@ def rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
 
 
 def to_world(head: Head, points: np.ndarray, ident: Identity) -> np.ndarray:
-    """Head-space points -> world (canonical units, face centred at the origin)."""
-    p = (points - head.face_center) * (CANON_HEIGHT / head.face_height)
+    """Head-space points -> world (canonical units, face centred at the origin).
+
+    Worked on contiguous x / y / z columns: the arithmetic of the (N, 3) form (scale, identity
+    warp, then :func:`emo3d_lib.face.head.rotate_rows`) operation for operation, so the same
+    bytes, in fewer and cheaper passes.
+    """
+    p = np.asarray(points, np.float32)
+    k = CANON_HEIGHT / head.face_height
+    c = np.asarray(head.face_center, np.float32)
+    x, y, z = ((p[:, j] - c[j]) * k for j in range(3))
     w, h, d, jaw, chin, brow = (0.07 * np.asarray(ident.shape, np.float32))
-    y = p[:, 1:2]
     lower = np.clip(-y / 8.0, 0, 1)
     upper = np.clip(y / 8.0, 0, 1)
-    sx = 1 + w + jaw * lower
-    sy = 1 + h + chin * lower + brow * upper
-    p = p * np.concatenate([sx, sy, np.full_like(y, 1 + d)], axis=1)
-    return rotate_rows(p, rotation(ident.yaw, ident.pitch, ident.roll))
+    x = x * (1 + w + jaw * lower)
+    y = y * (1 + h + chin * lower + brow * upper)
+    z = z * (1 + d)
+    r = rotation(ident.yaw, ident.pitch, ident.roll)
+    out = np.empty((len(p), 3), np.float32)
+    for j in range(3):
+        np.add(x * r[j, 0] + y * r[j, 1], z * r[j, 2], out=out[:, j])
+    return out
 
 
 def camera(ident: Identity, size: int) -> tuple[np.ndarray, float]:
@@ -85,15 +96,23 @@ def _incidence(faces: np.ndarray, n_vertices: int) -> tuple:
 
 
 def vertex_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Area-weighted vertex normals (unit length)."""
+    """Area-weighted vertex normals (unit length).
+
+    Worked on contiguous x / y / z rows (corners gathered with one ``take`` each, the face
+    normals summed per vertex one coordinate at a time): the same elementwise arithmetic and
+    summation order as on (F, 3) rows, so the same bytes, at about half the time.
+    """
     (i0, i1, i2), mat = _incidence(faces, len(v))
-    a = v[i0]
-    e1, e2 = v[i1] - a, v[i2] - a
+    vt = np.ascontiguousarray(np.asarray(v).T)
+    a = np.take(vt, i0, axis=1)
+    e1, e2 = np.take(vt, i1, axis=1) - a, np.take(vt, i2, axis=1) - a
     fn = np.empty_like(e1)
-    fn[:, 0] = e1[:, 1] * e2[:, 2] - e1[:, 2] * e2[:, 1]
-    fn[:, 1] = e1[:, 2] * e2[:, 0] - e1[:, 0] * e2[:, 2]
-    fn[:, 2] = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
-    n = mat @ fn
+    np.subtract(e1[1] * e2[2], e1[2] * e2[1], out=fn[0])
+    np.subtract(e1[2] * e2[0], e1[0] * e2[2], out=fn[1])
+    np.subtract(e1[0] * e2[1], e1[1] * e2[0], out=fn[2])
+    n = np.empty((len(vt[0]), 3), fn.dtype)
+    for k in range(3):
+        n[:, k] = mat @ fn[k]
     return n / np.maximum(np.sqrt(np.einsum("ij,ij->i", n, n))[:, None], 1e-9)
 
 
@@ -103,8 +122,8 @@ def posed_parts(head: Head, weights: np.ndarray, ident: Identity
     out = []
     eff = head.effective_weights(weights)
     for part in head.parts:
-        wv = to_world(head, part.morphed(eff, ident.identity_coeffs), ident).astype(np.float32)
-        out.append((part, wv, vertex_normals(wv, part.faces).astype(np.float32)))
+        wv = to_world(head, part.morphed(eff, ident.identity_coeffs), ident)
+        out.append((part, wv, vertex_normals(wv, part.faces).astype(np.float32, copy=False)))
     return out
 
 
