@@ -259,17 +259,19 @@ def descend(sweeps: int = 1, samples: int = 500, seed: int = CALIBRATION_SEED,
             {n: round(c, 4) for n, c in curves.items()}, moves)
 
 
-def write_descent(target: Path, sweeps: int, samples: int, seed: int) -> Path:
+def write_descent(target: Path, sweeps: int, samples: int, seed: int, strict: bool) -> Path:
     """Run ``descend`` from the shipped calibration and write its result over it."""
     cal = _shipped()
-    gains, curves, moves = descend(sweeps, samples, seed)
-    cal.update(gains=gains, curves=curves,
+    gains, curves, moves = descend(sweeps, samples, seed, strict)
+    run = {"path": "image (render -> FaceLandmarker), one channel or pair at a time, "
+                   "objective: mean r over live channels"
+                   + (" less the strict channels' mean shortfall below the bar" if strict else ""),
+           "samples": samples, "seed": seed, "steps": STEPS, "strict": strict,
+           "curve_range": CURVE_RANGE, "min_gain_r": MIN_GAIN_R, "moves": moves}
+    cal.update(gains=gains, curves=curves, descents=cal.get("descents", []) + [run],
                made_by=cal.get("made_by", "?") + f"; python -m emo3d_lib.face.ict_fit descend "
-               f"--sweeps {sweeps} --samples {samples} --seed {seed}",
-               descent={"path": "image (render -> FaceLandmarker), one channel or pair at a "
-                                "time, objective: mean r over live channels",
-                        "samples": samples, "seed": seed, "steps": STEPS,
-                        "curve_range": CURVE_RANGE, "min_gain_r": MIN_GAIN_R, "moves": moves})
+               f"--sweeps {sweeps} --samples {samples} --seed {seed}"
+               + (" --strict" if strict else ""))
     atomic.write_text(target, json.dumps(cal, indent=1, sort_keys=True) + "\n")
     return target
 
@@ -293,6 +295,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("step", choices=("landmarks", "calibrate", "symmetrize", "descend"))
     ap.add_argument("--sweeps", type=int, default=1, help="descend: passes over the channels")
+    ap.add_argument("--strict", action="store_true",
+                    help="descend: objective less the strict channels' shortfall below the bar")
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--seed", type=int, default=CALIBRATION_SEED)
     ap.add_argument("--path", default="ceiling", choices=("ceiling", "image"))
@@ -306,7 +310,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     target = Path(__file__).with_name(CALIBRATION_FILE)
     if args.step == "descend":
-        print(write_descent(target, args.sweeps, args.samples, args.seed))
+        print(write_descent(target, args.sweeps, args.samples, args.seed, args.strict))
         return
     if args.step == "symmetrize":
         cal = _shipped()
