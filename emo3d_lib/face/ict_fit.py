@@ -51,9 +51,11 @@ CALIBRATION_SEED = 12345  # not rig-check's seed 0: the benchmark stays held out
 MAX_GAIN = 2.0
 #: lower caps, checked on renders at weight 1 (whatever MediaPipe makes of more): mouthClose is
 #: ICT's corrective for an open jaw, above 1 on its own it drives the lips through each other;
-#: a dimple above 1 cuts a gash into the cheek; eyeWide above 1.4 rings the whole iris in white
+#: a dimple above 1 cuts a gash into the cheek; eyeWide above 1.4 rings the whole iris in white;
+#: eyeBlink at 1 leaves a slit of white, at 1.25 the lids just meet, further (1.56) the upper lid
+#: runs over the lower one
 GAIN_CAPS = {"mouthClose": 1.0, "mouthDimpleLeft": 1.0, "mouthDimpleRight": 1.0,
-             "eyeWideLeft": 1.4, "eyeWideRight": 1.4}
+             "eyeWideLeft": 1.4, "eyeWideRight": 1.4, "eyeBlinkLeft": 1.25, "eyeBlinkRight": 1.25}
 GAINS = (0.7, 1.0, 1.3, 1.6, 2.0)
 CURVES = (0.6, 0.8, 1.0)
 IMAGE_GAINS = (0.7, 1.0, 1.4, 2.0)
