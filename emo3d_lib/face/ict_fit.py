@@ -20,7 +20,11 @@
    Re-rendering only the vectors with that channel on makes each try cheap, and judging on
    the mean over every channel counts the crosstalk a stronger channel causes in the others.
    (Stepping every channel at once and choosing per channel, as ``calibrate`` does, chased
-   noise here: the combined choice read worse than where it started.)
+   noise here: the combined choice read worse than where it started.) ``--strict`` also counts
+   the bar's strict channels' shortfall below 0.8. The descent sees only MediaPipe, so the
+   FER2013 readability benchmark (``benchmarks/bench_readability.py``) guards it: a move that
+   makes a prototype face read worse is reverted by hand, recorded in the JSON's
+   ``readability_reverts``.
 
 Run ``python -m emo3d_lib.face.ict_fit landmarks``, ``... calibrate``, ``... symmetrize``, then
 ``... descend``; each rewrites a small JSON file beside this module (with how it was produced).
