@@ -177,3 +177,31 @@ def test_twin_gains_take_the_larger_side_within_caps():
     shipped = json.loads((ROOT / "emo3d_lib" / "face" / "ict_calibration.json").read_text())
     gains = shipped["gains"]
     assert all(gains[n] == gains[MIRROR_NAME[n]] for n in gains)  # no lopsided pair ships
+
+
+def test_shipped_calibration_stays_within_plausible_amplitude():
+    import json
+
+    from emo3d_lib.face.ict_fit import CURVE_RANGE, GAIN_CAPS, MAX_GAIN
+
+    cal = json.loads((ROOT / "emo3d_lib" / "face" / "ict_calibration.json").read_text())
+    assert all(0 < g <= min(GAIN_CAPS.get(n, MAX_GAIN), MAX_GAIN) for n, g in cal["gains"].items())
+    assert all(CURVE_RANGE[0] <= c <= CURVE_RANGE[1] for c in cal["curves"].values())
+    made_by = cal["made_by"].replace(";", " ") + " "
+    assert "--seed 0 " not in made_by  # rig-check's seed 0 stays held out
+
+
+def test_descent_objective_counts_the_strict_channels_shortfall():
+    from emo3d_lib.face.ict_fit import _mean_live_r
+    from emo3d_lib.face.rig_check import sparse_weights
+
+    w = sparse_weights(200, 3)
+    jaw = BLENDSHAPES.index("jawOpen")
+    noisy = w + np.random.default_rng(0).normal(0, 0.05, w.shape).astype(np.float32)
+    weak = noisy.copy()
+    weak[:, jaw] = w[:, jaw] * 0.2 + np.random.default_rng(1).normal(0, 0.1, len(w))
+    found, live = np.ones(len(w), bool), list(range(1, 52))
+    plain = _mean_live_r(w, noisy, found, live) - _mean_live_r(w, weak, found, live)
+    strict = (_mean_live_r(w, noisy, found, live, strict=True)
+              - _mean_live_r(w, weak, found, live, strict=True))
+    assert 0 < plain < strict  # a strict channel falling under the bar costs more

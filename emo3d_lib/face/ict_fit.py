@@ -13,8 +13,21 @@
    choice is noisy: it left pairs lopsided (a frown 2.0 on one side, 0.7 on the other), and on
    the held-out rig check the side with the larger gain read better in 6 of 7 such pairs.
 
-Run ``python -m emo3d_lib.face.ict_fit landmarks``, ``... calibrate``, then ``... symmetrize``;
-each rewrites a small JSON file beside this module (with how it was produced).
+4. ``descend``: coordinate descent on the *image* path (render -> FaceLandmarker) from the
+   symmetrized calibration: one channel (a pair together) at a time tries a larger/smaller gain
+   and a flatter/steeper response exponent, and keeps a step only if the mean r over all live
+   channels rises on the calibration vectors (``CALIBRATION_SEED``, never rig-check's seed 0).
+   Re-rendering only the vectors with that channel on makes each try cheap, and judging on
+   the mean over every channel counts the crosstalk a stronger channel causes in the others.
+   (Stepping every channel at once and choosing per channel, as ``calibrate`` does, chased
+   noise here: the combined choice read worse than where it started.) ``--strict`` also counts
+   the bar's strict channels' shortfall below 0.8. The descent sees only MediaPipe, so the
+   FER2013 readability benchmark (``benchmarks/bench_readability.py``) guards it: a move that
+   makes a prototype face read worse is reverted by hand, recorded in the JSON's
+   ``readability_reverts``.
+
+Run ``python -m emo3d_lib.face.ict_fit landmarks``, ``... calibrate``, ``... symmetrize``, then
+``... descend``; each rewrites a small JSON file beside this module (with how it was produced).
 """
 
 from __future__ import annotations
@@ -42,15 +55,22 @@ CALIBRATION_SEED = 12345  # not rig-check's seed 0: the benchmark stays held out
 MAX_GAIN = 2.0
 #: lower caps, checked on renders at weight 1 (whatever MediaPipe makes of more): mouthClose is
 #: ICT's corrective for an open jaw, above 1 on its own it drives the lips through each other;
-#: a dimple above 1 cuts a gash into the cheek; eyeWide above 1.4 rings the whole iris in white
+#: a dimple above 1 cuts a gash into the cheek; eyeWide above 1.4 rings the whole iris in white;
+#: eyeBlink at 1 leaves a slit of white, at 1.25 the lids just meet, further (1.56) the upper lid
+#: runs over the lower one
 GAIN_CAPS = {"mouthClose": 1.0, "mouthDimpleLeft": 1.0, "mouthDimpleRight": 1.0,
-             "eyeWideLeft": 1.4, "eyeWideRight": 1.4}
+             "eyeWideLeft": 1.4, "eyeWideRight": 1.4, "eyeBlinkLeft": 1.25, "eyeBlinkRight": 1.25}
 GAINS = (0.7, 1.0, 1.3, 1.6, 2.0)
 CURVES = (0.6, 0.8, 1.0)
 IMAGE_GAINS = (0.7, 1.0, 1.4, 2.0)
 #: --refine: (gain, exponent) multipliers of the shipped calibration. The readout has a dead zone
 #: (weights below ~0.3 read as 0 on many channels): an exponent < 1 lifts small weights out of it
 REFINE = ((1.0, 1.0), (1.0, 0.7), (1.0, 0.5), (1.4, 0.7), (1.4, 1.0), (0.8, 1.0))
+#: --descend: (gain, exponent) multipliers of the current setting each channel tries in turn
+#: on the image path (the first is staying put); a left/right pair moves together
+STEPS = ((1.0, 1.0), (1.25, 1.0), (0.8, 1.0), (1.0, 0.75), (1.0, 1.33))
+CURVE_RANGE = (0.35, 1.6)  # response exponents stay within this
+MIN_GAIN_R = 0.001  # a step must raise the mean r by this much (selection noise)
 
 
 def detected_landmarks(head: Head, weights: np.ndarray, size: int = BIND_SIZE) -> np.ndarray:
@@ -170,6 +190,98 @@ def calibrate(samples: int = 300, seed: int = CALIBRATION_SEED, path: str = "cei
     return gains, curves, report
 
 
+def _capped(name: str, gain: float) -> float:
+    return min(gain, GAIN_CAPS.get(name, MAX_GAIN), MAX_GAIN)
+
+
+def _image_scores(gains: dict, curves: dict, weights: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, detected) of ``weights`` on the ICT head at ``gains``/``curves``."""
+    from emo3d_lib.face.rig_check import image_round_trip
+
+    head = build_ict_head(gains, curves)
+    return image_round_trip(head, weights, [Identity.default()] * len(weights), 256,
+                            "calibrate", progress=False)
+
+
+def _mean_live_r(weights: np.ndarray, scores: np.ndarray, found: np.ndarray,
+                 live: list[int], strict: bool = False) -> float:
+    """Mean r over ``live`` channels; ``strict``: less the mean shortfall of the bar's strict
+    channels below ``STRICT_R`` (the bar has both parts: a channel the mean can spare may be
+    one the strict list cannot)."""
+    from emo3d_lib.face.rig_check import STRICT, STRICT_R, pearson
+
+    r = pearson(weights[found], scores[found])
+    short = [max(0.0, STRICT_R - r[BLENDSHAPES.index(n)]) for n in STRICT] if strict else [0.0]
+    return float(np.mean(r[live]) - np.mean(short))
+
+
+def descend(sweeps: int = 1, samples: int = 500, seed: int = CALIBRATION_SEED,
+            strict: bool = False) -> tuple[dict, dict, list[dict]]:
+    """(gains, curves, moves): coordinate descent on the *image* path from the shipped setting.
+
+    One channel (a left/right pair together) at a time tries each step in ``STEPS``; only the
+    vectors with that channel on are re-rendered (nothing else changes), and the step is kept
+    if it raises the mean r over all live channels (crosstalk included) on ``samples`` vectors
+    of ``seed`` by ``MIN_GAIN_R`` (``strict``: that mean less the strict channels' mean
+    shortfall below the bar, see ``_mean_live_r``). Gains stay within ``MAX_GAIN``/
+    ``GAIN_CAPS``, exponents within ``CURVE_RANGE``."""
+    from emo3d_lib.face.rig_check import DEAD_MAX, sparse_weights
+
+    weights = sparse_weights(samples, seed)
+    names = [n for n in BLENDSHAPES if n != "_neutral"]
+    cal = _shipped()
+    gains = {n: _capped(n, float(cal.get("gains", {}).get(n, 1.0))) for n in names}
+    curves = {n: float(cal.get("curves", {}).get(n, 1.0)) for n in names}
+    scores, found = _image_scores(gains, curves, weights)
+    live = [k for k in (BLENDSHAPES.index(n) for n in names) if scores[:, k].max() >= DEAD_MAX]
+    best = _mean_live_r(weights, scores, found, live, strict)
+    print(f"start: objective {best:.4f} ({len(live)} live channels)", flush=True)
+    groups = [g for g in dict.fromkeys(tuple(sorted({n, MIRROR_NAME[n]})) for n in names)
+              if BLENDSHAPES.index(g[0]) in live]
+    moves = []
+    for sweep in range(sweeps):
+        for group in groups:
+            rows = np.flatnonzero((weights[:, [BLENDSHAPES.index(n) for n in group]] > 0).any(1))
+            for g, c in STEPS[1:]:
+                tg = dict(gains, **{n: _capped(n, gains[n] * g) for n in group})
+                tc = dict(curves, **{n: float(np.clip(curves[n] * c, *CURVE_RANGE))
+                                     for n in group})
+                if all((tg[n], tc[n]) == (gains[n], curves[n]) for n in group):
+                    continue
+                s_new, f_new = scores.copy(), found.copy()
+                s_new[rows], f_new[rows] = _image_scores(tg, tc, weights[rows])
+                r = _mean_live_r(weights, s_new, f_new, live, strict)
+                if r > best + MIN_GAIN_R:
+                    moves.append({"sweep": sweep, "channels": list(group),
+                                  "from": [gains[group[0]], curves[group[0]]],
+                                  "to": [round(tg[group[0]], 4), round(tc[group[0]], 4)],
+                                  "mean_r": [round(best, 4), round(r, 4)]})
+                    print(f"{'/'.join(group)}: gain {gains[group[0]]:.3f}->{tg[group[0]]:.3f} "
+                          f"curve {curves[group[0]]:.3f}->{tc[group[0]]:.3f}: mean r "
+                          f"{best:.4f}->{r:.4f}", flush=True)
+                    gains, curves, scores, found, best = tg, tc, s_new, f_new, r
+    return ({n: round(g, 4) for n, g in gains.items()},
+            {n: round(c, 4) for n, c in curves.items()}, moves)
+
+
+def write_descent(target: Path, sweeps: int, samples: int, seed: int, strict: bool) -> Path:
+    """Run ``descend`` from the shipped calibration and write its result over it."""
+    cal = _shipped()
+    gains, curves, moves = descend(sweeps, samples, seed, strict)
+    run = {"path": "image (render -> FaceLandmarker), one channel or pair at a time, "
+                   "objective: mean r over live channels"
+                   + (" less the strict channels' mean shortfall below the bar" if strict else ""),
+           "samples": samples, "seed": seed, "steps": STEPS, "strict": strict,
+           "curve_range": CURVE_RANGE, "min_gain_r": MIN_GAIN_R, "moves": moves}
+    cal.update(gains=gains, curves=curves, descents=cal.get("descents", []) + [run],
+               made_by=cal.get("made_by", "?") + f"; python -m emo3d_lib.face.ict_fit descend "
+               f"--sweeps {sweeps} --samples {samples} --seed {seed}"
+               + (" --strict" if strict else ""))
+    atomic.write_text(target, json.dumps(cal, indent=1, sort_keys=True) + "\n")
+    return target
+
+
 def twin_max(gains: dict[str, float]) -> dict[str, float]:
     """Each left/right pair at the larger of its two gains (within ``GAIN_CAPS``/``MAX_GAIN``)."""
     return {n: min(max(g, gains.get(MIRROR_NAME[n], g)), GAIN_CAPS.get(n, MAX_GAIN))
@@ -187,7 +299,10 @@ def _shipped() -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("step", choices=("landmarks", "calibrate", "symmetrize"))
+    ap.add_argument("step", choices=("landmarks", "calibrate", "symmetrize", "descend"))
+    ap.add_argument("--sweeps", type=int, default=1, help="descend: passes over the channels")
+    ap.add_argument("--strict", action="store_true",
+                    help="descend: objective less the strict channels' shortfall below the bar")
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--seed", type=int, default=CALIBRATION_SEED)
     ap.add_argument("--path", default="ceiling", choices=("ceiling", "image"))
@@ -200,6 +315,9 @@ def main(argv: list[str] | None = None) -> None:
         print(write_landmarks(bind_landmarks(build_ict_head({}, {}))))
         return
     target = Path(__file__).with_name(CALIBRATION_FILE)
+    if args.step == "descend":
+        print(write_descent(target, args.sweeps, args.samples, args.seed, args.strict))
+        return
     if args.step == "symmetrize":
         cal = _shipped()
         if not cal.get("gains"):

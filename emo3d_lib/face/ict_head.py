@@ -68,6 +68,7 @@ LASH_CM = 0.2  # lid skin within this of the eyeball surface is the lash line
 EYE_RADIUS = 1.75  # eyeball radius (cm) around the fitted centre, corneal bulge included
 HAIR = np.array([0.16, 0.12, 0.09], np.float32)
 SOCKET = np.array([0.30, 0.10, 0.10], np.float32)
+MSAA = 0  # multisampling off: the dense scan is slow to draw with it
 
 
 def channel_of(ict_name: str) -> str:
@@ -298,4 +299,4 @@ def build_ict_head(gains: dict[str, float] | None = None,
     curve = np.array([curves.get(n, 1.0) for n in BLENDSHAPES], np.float32)
     return Head(name="ict", parts=parts, credit=CREDIT,
                 landmark_refs=None if refs is None else np.asarray(refs, np.int32),
-                face_center=centre, face_height=height, curve=curve, msaa=0)
+                face_center=centre, face_height=height, curve=curve, msaa=MSAA)
