@@ -2,7 +2,8 @@
 
 A ``Head`` is plain arrays (glTF conventions: +y up, +z towards the viewer, uv (0, 0) at the
 texture's top-left, morph targets as per-vertex deltas in ``BLENDSHAPES`` order), so the
-moderngl renderer, the numpy rasterizer and the pythreejs viewer all draw the same thing.
+moderngl renderer, the numpy rasterizer and the three.js viewer (``book.face3d``) all draw the
+same thing.
 """
 
 from __future__ import annotations
