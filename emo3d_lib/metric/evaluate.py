@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from emo3d_lib.errors import Emo3DError
+from emo3d_lib.face.head import DEFAULT_HEAD
 from emo3d_lib.metric.anchors import ANCHORS, anchor_blendshapes
 from emo3d_lib.metric.bootstrap import N_BOOT
 from emo3d_lib.metric.divergence import KL_EPS
@@ -27,7 +28,7 @@ from emo3d_lib.schema import load_dataset
 RENDER_SIZE = 256
 
 
-def fixed_camera_renderer(head: str = "builtin", size: int = RENDER_SIZE,
+def fixed_camera_renderer(head: str = DEFAULT_HEAD, size: int = RENDER_SIZE,
                           backend: str = "auto") -> tuple[FaceImages, str]:
     """A renderer with ``Identity.default()`` (fixed frontal camera) for all faces, and its name."""
     from emo3d_lib.face.render import FaceRenderer
@@ -49,7 +50,7 @@ def build_evaluator(
     seed: int = 0,
     clip: Any = None,
     clip_checkpoint: str | None = None,
-    head: str = "builtin",
+    head: str = DEFAULT_HEAD,
     size: int = RENDER_SIZE,
     alpha: float = 1.0,
     eps: float = KL_EPS,
