@@ -127,8 +127,10 @@ class HFTextBackbone:
             for i in tqdm(steps, desc=f"tokens {self.name}", disable=len(steps) < 4,
                           leave=False):
                 batch = self.tokenize(texts[i : i + batch_size])
-                chunks.append(self.model(**batch).last_hidden_state.numpy().astype(np.float16))
-                counts.append(batch["attention_mask"].sum(1).numpy().astype(np.int64))
+                mask = batch["attention_mask"]
+                states = self.model(**batch).last_hidden_state * mask.unsqueeze(-1)
+                chunks.append(states.numpy().astype(np.float16))  # pads zeroed, as documented
+                counts.append(mask.sum(1).numpy().astype(np.int64))
         longest = max((c.shape[1] for c in chunks), default=0)
         out = np.zeros((len(texts), longest, self.dim), np.float16)
         row = 0
