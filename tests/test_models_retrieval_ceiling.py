@@ -70,3 +70,10 @@ def test_ceilings_of_a_generated_dataset(image_dataset: Path) -> None:
 def test_blendshape_oracle_needs_the_generation_manifest(tiny_model_dataset: Path) -> None:
     with pytest.raises(Emo3DError, match="generation seed"):
         retrieval_ceilings(load_training_data(tiny_model_dataset), "test")
+
+
+def test_levels_read_float32_intensities_as_the_generator_does() -> None:
+    from emo3d_lib.models.retrieval_ceiling import _levels
+
+    got = _levels(np.array([[0.0, 0.4, 0.5, 0.7, 0.8, 1.0, 0.1, 0.0]], np.float32))
+    assert got.tolist() == [[0, 1, 2, 2, 3, 3, 1, 0]]

@@ -59,8 +59,10 @@ def _levels(emotions: np.ndarray) -> np.ndarray:
     """Per emotion: 0 absent, 1 low, 2 medium, 3 high (the words a description can use)."""
     from emo3d_lib.text.generator import level_of
 
-    return np.array([[0 if v <= 0 else {"low": 1, "medium": 2, "high": 3}[level_of(float(v))]
-                      for v in row] for row in emotions], np.int64)
+    code = {"low": 1, "medium": 2, "high": 3}
+    # round first: float32 0.4 is 0.40000000596 and would read as "medium"
+    return np.array([[0 if v <= 0 else code[level_of(round(float(v), 3))] for v in row]
+                     for row in emotions], np.int64)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
