@@ -24,19 +24,19 @@ session's code; test: 400 texts, 800 images; seed 0; recall@10 text->image / ima
 chance 0.025 / 0.025; the kept checkpoint is the best on validation, the choice made on
 validation only): pixel tower with mean pooling (best validation 0.207) 0.180 / 0.206; with
 attention pooling, 4 heads (validation 0.302) 0.273 / 0.264, 8 heads (validation 0.314)
-0.302 / 0.269 (the default); MediaPipe-score tower with mean
-pooling (validation 0.222) 0.180 / 0.196, with attention pooling (validation 0.264)
-0.247 / 0.251. Both towers default to attention pooling, so chapter 5 compares image towers
-behind one text tower. Pooling was compared on a cheaper text-side probe (image side = the
-sample's true 8 emotion intensities through an MLP, one image per sample, 30 epochs; validation
-R@10): mean 0.406, mean + MLP 0.439, concatenated mean-pooled layers 3-6 0.534 / 0-6 0.581,
-attention 1 head 0.514, 4 heads 0.574, 8 heads 0.599, 16 heads 0.606 (test 0.403 for the mean,
-0.552 for 4 heads): the text side alone caps this probe near 0.6; 16 heads are untried with
+0.302 / 0.269 (the default); MediaPipe-score tower with mean pooling (validation 0.222)
+0.180 / 0.196, attention with 4 heads (validation 0.264) 0.247 / 0.251 (its default), 8 heads
+(validation 0.257) 0.237 / 0.215. Both towers default to attention pooling, each with the head
+count best on validation, so chapter 5 compares image towers behind the same kind of text tower.
+Pooling was compared on a cheaper text-side probe (image side = the sample's true 8 emotion
+intensities through an MLP, one image per sample, 30 epochs; validation R@10): mean 0.406,
+mean + MLP 0.439, concatenated mean-pooled layers 3-6 0.534 / 0-6 0.581, attention 1 head
+0.514, 4 heads 0.574, 8 heads 0.599, 16 heads 0.606 (test 0.403 for the mean, 0.552 for 4
+heads, 0.573 for 8): the text side alone caps this probe near 0.6; 16 heads are untried with
 pixels. Earlier figures (an earlier generation of the same dataset): pixel tower with the
 expression stage 0.188 / 0.184, from scratch 0.198 / 0.195, MediaPipe-score tower
-0.215 / 0.204. How high any tower pair could go on the
-test split, by construction, is :mod:`emo3d_lib.models.retrieval_ceiling` (both-sides oracle
-0.996 text->image).
+0.215 / 0.204. How high any tower pair could go on the test split, by construction, is
+:mod:`emo3d_lib.models.retrieval_ceiling` (both-sides oracle 0.996 text->image).
 Pairs come from the training split; the checkpoint kept is the best on validation
 text->image recall@10; recall@1/5/10 in both directions is reported on the test split with the
 chance level beside it.
