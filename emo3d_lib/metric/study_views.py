@@ -42,15 +42,20 @@ def setup_table(towers: dict[str, Emo3DEvaluator], n_used: int, n_asked: int, av
     return pd.DataFrame({"value": rows})
 
 
+def _test_recall(clip: Any) -> dict[str, Any] | None:
+    """The test retrieval block of an Emo3D-CLIP's ``metrics.json`` (None: no record)."""
+    path = Path(str(getattr(clip, "source", "") or "")) / "metrics.json"
+    return json.loads(path.read_text(encoding="utf-8"))["test"] if path.is_file() else None
+
+
 def retrieval_table(clips: dict[str, Any]) -> pd.DataFrame:
     """Each Emo3D-CLIP's test retrieval (recall@1/5/10 both ways) from its ``metrics.json``,
     chance beside it; a CLIP without a training record (OpenAI) says so."""
     rows = []
     for name, clip in clips.items():
-        path = Path(str(getattr(clip, "source", "") or "")) / "metrics.json"
         row: dict[str, Any] = {"tower": name, "backbone": clip.name}
-        if path.is_file():
-            test = json.loads(path.read_text(encoding="utf-8"))["test"]
+        test = _test_recall(clip)
+        if test is not None:
             for way in ("text_to_image", "image_to_text"):
                 for k, v in test[way].items():
                     row[f"{way} {k}"] = v
@@ -152,3 +157,40 @@ def claims_view(results: dict[str, Any], summary: Any) -> pd.DataFrame:
                          "ours": ours, "verdict": verdict})
     table = pd.DataFrame(rows).set_index(["claim", "tower"])
     return table.sort_index(level=0, sort_remaining=False)
+
+
+ORACLE_NAMES = {
+    "emotions|emotions": "oracle: true emotions on both sides (Bayes ceiling)",
+    "words|emotions": "oracle: emotion levels the words can say | true emotions",
+    "emotions|blendshapes": "oracle: true emotions | true 52 activations of the face",
+}
+
+
+def ceiling_table(clips: dict[str, Any], ceilings: dict[str, Any], k: int = 10) -> pd.DataFrame:
+    """Recall@k both ways of each tower (its training record), each oracle of
+    :func:`emo3d_lib.models.retrieval_ceiling.retrieval_ceilings` and chance, one row each."""
+    key = f"R@{k}"
+    rows = []
+    for name, clip in clips.items():
+        test = _test_recall(clip)
+        rows.append({"retrieval": f"{name} tower ({clip.name})",
+                     "text -> image": test["text_to_image"][key] if test else None,
+                     "image -> text": test["image_to_text"][key] if test else None})
+    for name, rec in ceilings["oracles"].items():
+        rows.append({"retrieval": ORACLE_NAMES[name], "text -> image": rec["text_to_image"][key],
+                     "image -> text": rec["image_to_text"][key]})
+    rows.append({"retrieval": "chance", "text -> image": ceilings["text_to_image_chance"][key],
+                 "image -> text": ceilings["image_to_text_chance"][key]})
+    return pd.DataFrame(rows).set_index("retrieval")
+
+
+def recall_bar_view(clips: dict[str, Any], ceilings: dict[str, Any], k: int = 10
+                    ) -> dict[str, Any]:
+    """Issue #12's recall bar judged from the towers' records and the Bayes ceiling."""
+    from emo3d_lib.models.retrieval_ceiling import recall_bar
+
+    got = {name: _test_recall(clip) for name, clip in clips.items()}
+    t2i = {name: rec["text_to_image"][f"R@{k}"] if rec else None for name, rec in got.items()}
+    return recall_bar(t2i.get("pixels"), t2i.get("mediapipe"),
+                      ceilings["text_to_image_chance"][f"R@{k}"],
+                      ceilings["oracles"]["emotions|emotions"]["text_to_image"][f"R@{k}"])

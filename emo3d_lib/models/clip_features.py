@@ -50,7 +50,7 @@ def clip_for_training(clip_checkpoint: str | None, td: TrainingData, out_dir: Pa
 def clip_text_embeddings(clip: Any, texts: list[str],
                          cache_dir: str | Path | None = None) -> np.ndarray:
     """CLIP text embeddings, cached; Emo3D-CLIP reuses the shared MiniLM feature cache."""
-    if hasattr(clip, "project_text_features"):
+    if getattr(clip, "pooling", None) == "mean":
         return clip.project_text_features(minilm_features(texts, cache_dir))
     emb, _ = cache.cached(f"{clip_cache_key(clip)}:text", texts,
                           lambda: clip.encode_text(texts), cache_dir)

@@ -7,19 +7,36 @@ expression network) and then contrastively; ``init = "scratch"`` skips that firs
 Alternatives: ``mediapipe-blendshapes`` (MediaPipe's 52 scores + an MLP: the metric then never
 looks at pixels) and ``pixels-vit`` (open_clip's ViT from scratch, which stayed at chance on a
 1,600-sample dataset: test text->image R@10 0.038, chance 0.062). The text projection, the
-image tower and the temperature learn; the locked MiniLM tower's pooled features are computed
-once and cached on disk, and so are the tower-framed training images.
+image tower, the text pooling and the temperature learn; the locked MiniLM's outputs (mean-pooled
+features or token states) are computed once and cached on disk, and so are the tower-framed
+training images.
 
-Measured on the book's full dataset (4,000 samples, 8,000 renders; test: 400 texts, 800 images;
-seed 0; text->image / image->text recall@10, chance 0.025): pixel tower (64 px, expression
-stage on emotions + MediaPipe scores, 16 epochs; best validation R@10 0.222) 0.188 / 0.184; the
-same from scratch (``init = "scratch"``; best validation 0.167) 0.198 / 0.195; 48 px with an
-emotions-only first stage, 12 epochs, 0.155 / 0.203; MediaPipe-score tower 0.215 / 0.204. The
-default keeps the expression stage, chosen on validation, not test; on test the two inits are
-within one standard error (~0.02 at 400 texts). Ceiling with this locked text tower: an image
-tower handed each image's true 8 emotion intensities (the MediaPipe-type MLP on them, same
-training) reaches 0.228 / 0.333, so text->image recall is bounded by the text side and by how
-many samples share nearly the same emotions, not by what the image tower sees.
+Text tower (``text_pooling``): MiniLM stays locked; what learns on top of it is ours. Default
+``{"type": "attention", "heads": 8}``: 8 learned scores per token over MiniLM's cached last-layer
+token states (:func:`emo3d_lib.models.backbones.minilm_token_states`), softmax over the text's
+tokens, the 8 weighted sums concatenated and projected; ``{"type": "mean"}`` is the cached
+mean-pooled vector + a linear projection (the tower before). A mean weighs "a woman in the
+kitchen" as much as "slightly sad"; the learned weights let the words that carry the emotions
+and their levels dominate.
+
+Measured on the book's full dataset (4,000 samples, 8,000 renders, generated anew by this
+session's code; test: 400 texts, 800 images; seed 0; recall@10 text->image / image->text,
+chance 0.025 / 0.025; the kept checkpoint is the best on validation, the choice made on
+validation only): pixel tower with mean pooling (best validation 0.207) 0.180 / 0.206; with
+attention pooling, 4 heads (validation 0.302) 0.273 / 0.264, 8 heads (validation 0.314)
+0.302 / 0.269 (the default); MediaPipe-score tower with mean pooling (validation 0.222)
+0.180 / 0.196, attention with 4 heads (validation 0.264) 0.247 / 0.251 (its default), 8 heads
+(validation 0.257) 0.237 / 0.215. Both towers default to attention pooling, each with the head
+count best on validation, so chapter 5 compares image towers behind the same kind of text tower.
+Pooling was compared on a cheaper text-side probe (image side = the sample's true 8 emotion
+intensities through an MLP, one image per sample, 30 epochs; validation R@10): mean 0.406,
+mean + MLP 0.439, concatenated mean-pooled layers 3-6 0.534 / 0-6 0.581, attention 1 head
+0.514, 4 heads 0.574, 8 heads 0.599, 16 heads 0.606 (test 0.403 for the mean, 0.552 for 4
+heads, 0.573 for 8): the text side alone caps this probe near 0.6; 16 heads are untried with
+pixels. Earlier figures (an earlier generation of the same dataset): pixel tower with the
+expression stage 0.188 / 0.184, from scratch 0.198 / 0.195, MediaPipe-score tower
+0.215 / 0.204. How high any tower pair could go on the test split, by construction, is
+:mod:`emo3d_lib.models.retrieval_ceiling` (both-sides oracle 0.996 text->image).
 Pairs come from the training split; the checkpoint kept is the best on validation
 text->image recall@10; recall@1/5/10 in both directions is reported on the test split with the
 chance level beside it.
@@ -38,7 +55,7 @@ import numpy as np
 from emo3d_lib.atomic import write_json
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models import cache
-from emo3d_lib.models.backbones import minilm_features
+from emo3d_lib.models.backbones import minilm_features, minilm_token_states
 from emo3d_lib.models.checkpoint import METRICS_FILE
 from emo3d_lib.models.clip import (
     Emo3DClipModel,
@@ -47,6 +64,7 @@ from emo3d_lib.models.clip import (
     fit_images,
     image_tower_type,
     save_emo3d_clip,
+    text_pooling,
     tower_crop,
 )
 from emo3d_lib.models.data import SplitTriples, TrainingData, load_training_data
@@ -246,6 +264,53 @@ def _tower_record(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
+class _TextFeed:
+    """What the text side trains on: the locked MiniLM's output computed once and cached
+    (mean-pooled features, or token states + counts for the trainable attention pooling),
+    then the trainable pooler and projection of ``model.text``."""
+
+    model: Any
+    pooled: Any = None  # float tensor (N, 384): the mean-pooling tower's input
+    states: np.ndarray | None = None  # float16 (N, L, 384): the attention pooling's input
+    counts: np.ndarray | None = None  # int64 (N,): tokens per text
+
+    def __call__(self, idx: np.ndarray) -> Any:
+        """Projected (not normalized) text embeddings of texts ``idx``."""
+        import torch
+
+        text = self.model.text
+        if self.states is None:
+            return text.proj(self.pooled[torch.from_numpy(np.asarray(idx))])
+        device = next(text.proj.parameters()).device
+        counts = self.counts[idx]
+        longest = int(counts.max())
+        x = torch.from_numpy(self.states[idx, :longest].astype(np.float32)).to(device)
+        mask = torch.arange(longest, device=device)[None] < torch.from_numpy(counts).to(
+            device)[:, None]
+        return text.proj(text.pooler.pool(x, mask))
+
+    def every(self, chunk: int = 1024) -> Any:
+        """Projected embeddings of all texts (token states in chunks, to bound memory)."""
+        import torch
+
+        if self.states is None:
+            return self.model.text.proj(self.pooled)
+        n = len(self.states)
+        return torch.cat([self(np.arange(j, min(j + chunk, n))) for j in range(0, n, chunk)])
+
+
+def _text_feed(cfg: dict[str, Any], model: Any, texts: list[str], device: str,
+               cache_dir: str | Path | None) -> _TextFeed:
+    import torch
+
+    if text_pooling(cfg)["type"] == "mean":
+        return _TextFeed(model, pooled=torch.from_numpy(minilm_features(texts, cache_dir)).to(
+            device))
+    states, counts = minilm_token_states(texts, cache_dir)
+    return _TextFeed(model, states=states, counts=counts)
+
+
+@dataclass
 class _ImageFeed:
     """What the image tower reads while training: the framed pixels (normalized, with a small
     random shift when augmenting) or, for the MediaPipe tower, the dataset's blendshape scores.
@@ -270,7 +335,7 @@ class _ImageFeed:
         shift = torch.randint(-4, 5, (2,), generator=self.gen).tolist()
         return torch.roll(x, shifts=shift, dims=(2, 3))  # small translation augmentation
 
-    def embed_all(self, feats_t: Any, split: SplitTriples | None = None
+    def embed_all(self, text: _TextFeed, split: SplitTriples | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
         """Text and image embeddings; with ``split``, only that split's images are embedded
         (the other rows stay 0: the per-epoch validation does not pay for the training set)."""
@@ -282,7 +347,7 @@ class _ImageFeed:
         which = np.arange(len(self.inputs)) if split is None else np.unique(split.image_idx)
         out = np.zeros((len(self.inputs), self.clip.dim), np.float32)
         with torch.no_grad():
-            t = F.normalize(model.text.proj(feats_t), dim=-1).cpu().numpy()
+            t = F.normalize(text.every(), dim=-1).cpu().numpy()
             if self.clip.reads_blendshapes:
                 out[which] = self.clip.encode_blendshapes(self.inputs[which])
                 return t, out
@@ -309,7 +374,7 @@ def _image_feed(cfg: dict[str, Any], td: TrainingData, model: Any, tokenizer: An
     return _ImageFeed(clip, inputs, gen)
 
 
-def _contrastive_stage(feed: _ImageFeed, feats_t: Any, train: SplitTriples, val: SplitTriples,
+def _contrastive_stage(feed: _ImageFeed, text: _TextFeed, train: SplitTriples, val: SplitTriples,
                        cfg: dict[str, Any], *, epochs: int, batch_size: int, lr: float,
                        seed: int) -> tuple[list[dict[str, float]], float]:
     """Contrastive epochs on ``train`` (one random caption per image and step); the model ends
@@ -317,7 +382,7 @@ def _contrastive_stage(feed: _ImageFeed, feats_t: Any, train: SplitTriples, val:
     import torch
     from tqdm.auto import tqdm
 
-    model, device = feed.clip.model, feed.clip.device
+    model = feed.clip.model
     images, texts_of, sids = _image_to_texts(train)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr,
@@ -339,7 +404,7 @@ def _contrastive_stage(feed: _ImageFeed, feats_t: Any, train: SplitTriples, val:
                 continue
             cap = np.array([texts_of[i][rng.integers(len(texts_of[i]))] for i in sel])
             loss = contrastive_loss(model, model.visual(feed.batch(images[sel])),
-                                    model.text.proj(feats_t[torch.from_numpy(cap).to(device)]),
+                                    text(cap),
                                     sids[sel])
             opt.zero_grad()
             loss.backward()
@@ -348,7 +413,7 @@ def _contrastive_stage(feed: _ImageFeed, feats_t: Any, train: SplitTriples, val:
             with torch.no_grad():
                 model.logit_scale.clamp_(0, math.log(100))
             total += float(loss.detach()) * len(sel)
-        val_r = evaluate_retrieval(*feed.embed_all(feats_t, val), val)["text_to_image"]
+        val_r = evaluate_retrieval(*feed.embed_all(text, val), val)["text_to_image"]
         history.append({"epoch": epoch + 1, "train_loss": total / len(images),
                         "val_text_to_image_R@10": val_r["R@10"]})
         if best is None or val_r["R@10"] > best[0]:
@@ -390,7 +455,7 @@ def train_clip(
     torch.manual_seed(derive_seed(seed, "emo3d-clip", "init"))
     model, tokenizer = build_emo3d_clip(cfg)
     model.to(device)
-    feats_t = torch.from_numpy(minilm_features(td.texts, cache_dir)).to(device)
+    text = _text_feed(cfg, model, td.texts, device, cache_dir)
     feed = _image_feed(cfg, td, model, tokenizer, seed=seed, device=device, cache_dir=cache_dir)
 
     images = _image_to_texts(train)[0]
@@ -400,9 +465,9 @@ def train_clip(
             model, feed.batch, images, expression_targets(train, images),
             epochs=int(tower.get("expression_epochs", 5)), batch_size=batch_size, lr=lr,
             seed=seed, device=device)
-    history, best_val = _contrastive_stage(feed, feats_t, train, val, cfg, epochs=epochs,
+    history, best_val = _contrastive_stage(feed, text, train, val, cfg, epochs=epochs,
                                            batch_size=batch_size, lr=lr, seed=seed)
-    t_emb, i_emb = feed.embed_all(feats_t)
+    t_emb, i_emb = feed.embed_all(text)
     out = Path(out_dir)
     save_cfg = {**cfg, "display_name": cfg.get("display_name", "Emo3D-CLIP"),
                 "train": {**cfg.get("train", {}), "epochs": epochs, "batch_size": batch_size,
@@ -411,7 +476,10 @@ def train_clip(
     metrics = {
         "backbone": save_cfg["display_name"],
         "config": cfg.get("name", "emo3d-clip"),
-        "text_tower": "sentence-transformers/all-MiniLM-L6-v2 (locked) + linear projection",
+        "text_tower": "sentence-transformers/all-MiniLM-L6-v2 (locked) + "
+                      + {"mean": "mean pooling", "attention": "trained attention pooling"}[
+                          text_pooling(cfg)["type"]] + " + linear projection",
+        "text_pooling": text_pooling(cfg),
         "image_tower": _tower_record(cfg),
         "data": str(td.root),
         "n_train_images": int(len(images)),
