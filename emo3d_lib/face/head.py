@@ -8,7 +8,9 @@ same thing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -18,6 +20,7 @@ from emo3d_lib.validate import blendshape_matrix
 #: heads ``emo3d_lib.face.heads.load_head`` builds; the first is the default everywhere
 HEAD_NAMES: tuple[str, ...] = ("ict", "builtin", "facecap")
 DEFAULT_HEAD = HEAD_NAMES[0]  # the ICT Face Model: scan-based, full head, MIT
+T = TypeVar("T")
 
 
 def weighted_sum(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -42,15 +45,28 @@ def weighted_sum(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return out
 
 
-_ROW_RUNS: dict[int, tuple[np.ndarray, list[list[tuple[int, int]]]]] = {}
+_ROW_RUNS: dict = {}
 RUN_GAP = 256  # zero rows a run may bridge: fewer, longer slices beat many short ones
+
+
+def cached_for(store: dict, obj: object, compute: Callable[[], T], *extra: object) -> T:
+    """``compute()`` cached in ``store`` for a persistent array ``obj`` (keyed by its id and
+    ``extra``; the ``is`` check stops a dead array's reused id from hitting). The store is
+    emptied past 64 entries: heads are few, so this only bounds a long-lived process."""
+    key = (id(obj), *extra)
+    hit = store.get(key)
+    if hit is None or hit[0] is not obj:
+        if len(store) > 64:
+            store.clear()
+        hit = store[key] = (obj, compute())
+    return hit[1]
 
 
 def row_runs(targets: np.ndarray) -> list[list[tuple[int, int]]]:
     """Per target, the [start, end) row ranges that hold all its non-zero rows, cached by the
     (persistent) array: an expression moves a region, so most rows of most targets are zero."""
-    hit = _ROW_RUNS.get(id(targets))
-    if hit is None or hit[0] is not targets:
+
+    def compute() -> list[list[tuple[int, int]]]:
         out = []
         for t in targets:
             rows = np.flatnonzero(np.abs(t).reshape(len(t), -1).max(1) > 0)
@@ -58,10 +74,9 @@ def row_runs(targets: np.ndarray) -> list[list[tuple[int, int]]]:
             starts = np.r_[rows[:1], rows[cut + 1]]
             ends = np.r_[rows[cut] + 1, rows[-1:] + 1]
             out.append([(int(a), int(e)) for a, e in zip(starts, ends, strict=True)])
-        if len(_ROW_RUNS) > 64:
-            _ROW_RUNS.clear()
-        hit = _ROW_RUNS[id(targets)] = (targets, out)
-    return hit[1]
+        return out
+
+    return cached_for(_ROW_RUNS, targets, compute)
 
 
 def sparse_weighted_sum(coeffs: np.ndarray, targets: np.ndarray) -> np.ndarray:

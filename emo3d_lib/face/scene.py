@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emo3d_lib.face.head import Head, MeshPart
+from emo3d_lib.face.head import Head, MeshPart, cached_for
 from emo3d_lib.face.identity import Identity
 
 CANON_HEIGHT = 17.67  # face height of the canonical mesh; identity warps are in these units
@@ -73,26 +73,23 @@ def project(world: np.ndarray, mvp: np.ndarray, size: int) -> np.ndarray:
                      ndc[:, 2]], 1)
 
 
-_INCIDENCE: dict[tuple[int, int], tuple] = {}
+_INCIDENCE: dict = {}
 
 
 def _incidence(faces: np.ndarray, n_vertices: int) -> tuple:
     """(corner index columns, sparse (V, F) vertex-face incidence) of a persistent faces array,
     cached by identity: summing the face normals around each vertex is one sparse product."""
-    key = (id(faces), n_vertices)
-    hit = _INCIDENCE.get(key)
-    if hit is None or hit[0] is not faces:
+
+    def compute() -> tuple:
         from scipy.sparse import csr_matrix
 
         rows = np.asarray(faces).reshape(-1)
         cols = np.repeat(np.arange(len(faces)), 3)
         mat = csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
                          shape=(n_vertices, len(faces)))
-        corners = tuple(np.ascontiguousarray(faces[:, k]) for k in range(3))
-        if len(_INCIDENCE) > 64:
-            _INCIDENCE.clear()
-        hit = _INCIDENCE[key] = (faces, corners, mat)
-    return hit[1], hit[2]
+        return tuple(np.ascontiguousarray(faces[:, k]) for k in range(3)), mat
+
+    return cached_for(_INCIDENCE, faces, compute, n_vertices)
 
 
 def vertex_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:

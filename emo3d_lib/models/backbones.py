@@ -111,7 +111,6 @@ class HFTextBackbone:
             return np.zeros((0, self.dim), np.float32)
         return np.concatenate(chunks).astype(np.float32)
 
-
     def token_states(self, texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
         """Frozen last-layer token states, float16 (N, L, dim) right-padded with zeros to the
         longest text, and each text's token count (N,) int64 (for a pooler of one's own)."""
