@@ -29,6 +29,14 @@ class SplitTriples:
     def __len__(self) -> int:
         return int(self.text_idx.size)
 
+    def retrieval_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(query text rows, gallery image rows) of a retrieval test on this split: one text
+        per sample (its first triple) and each image once. Emo3D-CLIP's recall and the
+        retrieval ceiling both read this, so they score the same queries and gallery."""
+        _, text_rows = np.unique(self.sample_id, return_index=True)
+        _, image_rows = np.unique(self.image_idx, return_index=True)
+        return text_rows, image_rows
+
 
 @dataclass
 class TrainingData:

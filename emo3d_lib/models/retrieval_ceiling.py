@@ -70,9 +70,8 @@ def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _rows(split: SplitTriples) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Query texts' and gallery images' rows in ``split`` (as ``train_clip.retrieval_sets``)."""
-    _, t_first = np.unique(split.sample_id, return_index=True)
-    _, i_first = np.unique(split.image_idx, return_index=True)
+    """Query texts' and gallery images' rows in ``split``, with their sample ids."""
+    t_first, i_first = split.retrieval_rows()
     return t_first, split.sample_id[t_first], i_first, split.sample_id[i_first]
 
 

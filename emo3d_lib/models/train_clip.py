@@ -117,10 +117,9 @@ def recall_at_k(
 
 def retrieval_sets(split: SplitTriples) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One query text per sample (its first) and the split's images, each with its sample id."""
-    _, first = np.unique(split.sample_id, return_index=True)
-    text_idx, text_sid = split.text_idx[first], split.sample_id[first]
-    _, img_first = np.unique(split.image_idx, return_index=True)
-    return text_idx, text_sid, split.image_idx[img_first], split.sample_id[img_first]
+    first, img_first = split.retrieval_rows()
+    return (split.text_idx[first], split.sample_id[first], split.image_idx[img_first],
+            split.sample_id[img_first])
 
 
 def evaluate_retrieval(text_emb: np.ndarray, image_emb: np.ndarray, split: SplitTriples,
