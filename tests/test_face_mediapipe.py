@@ -87,3 +87,16 @@ def test_faces_detected_across_identities(extractor):
         imgs = r.render(sparse_weights(n, 5), sample_identities(5, n))
     found = sum(s is not None for s in extractor.extract(imgs))
     assert found == n  # bar: >= 99% over the identity variation (benchmark uses 300+)
+
+
+def test_fast_result_reader_matches_the_public_api(faces, extractor):
+    """The C-result reader must give MediaPipe's public ``detect`` values, bit for bit."""
+    assert extractor._raw is not None, "this MediaPipe lacks the handles the fast path reads"
+    images = [*faces[0], np.full((128, 128, 3), 127, np.uint8)]
+    fast = extractor.extract(images, landmarks=True)
+    with BlendshapeExtractor(fast=False) as public:
+        slow = public.extract(images, landmarks=True)
+    for got, want in zip([*fast[0], *fast[1]], [*slow[0], *slow[1]], strict=True):
+        assert (got is None and want is None) or (got.dtype == want.dtype
+                                                  and np.array_equal(got, want))
+    assert fast[0][-1] is None and fast[0][0] is not None
