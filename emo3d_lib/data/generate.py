@@ -143,7 +143,12 @@ def worker_face_tools(head: str, size: int) -> tuple[Any, Any]:
         from emo3d_lib.face.render import FaceRenderer
 
         renderer = FaceRenderer(load_head(head), size, preload_torch=not _POOL_WORKER)
-        _WORKER_FACE_TOOLS[key] = (renderer, BlendshapeExtractor())
+        extractor = BlendshapeExtractor()
+        # both made here, not on first use, so a shard's timings split one-off set-up (head
+        # build, GL context, landmarker: ~1 s of CPU per worker) from per-image work
+        _ = renderer.backend  # creates the GL context
+        extractor.open()
+        _WORKER_FACE_TOOLS[key] = (renderer, extractor)
     return _WORKER_FACE_TOOLS[key]
 
 
@@ -216,9 +221,11 @@ def generate_shard(config: GenerationConfig, root: str | Path, shard: int) -> di
     t_text = time.perf_counter() - t0
     jobs = image_jobs(config, table)
     n_detected = 0
-    t_render = t_detect = cpu_render = cpu_detect = 0.0
+    t_render = t_detect = cpu_render = cpu_detect = t_setup = cpu_setup = 0.0
     if jobs:
+        t1, c1 = time.perf_counter(), time.process_time()
         renderer, extractor = worker_face_tools(config.head, config.image_size)
+        t_setup, cpu_setup = time.perf_counter() - t1, time.process_time() - c1
         emotions = schema.emotion_matrix(table)
         for start in range(0, len(jobs), RENDER_BATCH):
             batch = jobs[start:start + RENDER_BATCH]
@@ -247,7 +254,8 @@ def generate_shard(config: GenerationConfig, root: str | Path, shard: int) -> di
     return {"shard": shard, "samples": len(table), "images": len(jobs), "detected": n_detected,
             "seconds_text": t_text, "seconds_render": t_render, "seconds_detect": t_detect,
             "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - cpu0,
-            "cpu_seconds_render": cpu_render, "cpu_seconds_detect": cpu_detect}
+            "cpu_seconds_render": cpu_render, "cpu_seconds_detect": cpu_detect,
+            "seconds_setup": t_setup, "cpu_seconds_setup": cpu_setup}
 
 
 def _shard_task(config_json: dict[str, Any], root: str, shard: int) -> dict[str, Any]:
@@ -586,6 +594,9 @@ def build_manifest(config: GenerationConfig, df: pd.DataFrame, shard_results: It
             "cpu_seconds": sum(r["cpu_seconds"] for r in results),
             "cpu_seconds_render_worker": sum(r["cpu_seconds_render"] for r in results),
             "cpu_seconds_detect_worker": sum(r["cpu_seconds_detect"] for r in results),
+            # one-off per worker process (head, GL context, landmarker), in cpu_seconds too
+            "cpu_seconds_setup_worker": sum(r.get("cpu_seconds_setup", 0.0) for r in results),
+            "seconds_setup_worker": sum(r.get("seconds_setup", 0.0) for r in results),
             "samples_per_second": run_samples / seconds_shards if seconds_shards > 0 else None,
             "images_per_second": run_images / seconds_shards if seconds_shards > 0 else None,
         },
