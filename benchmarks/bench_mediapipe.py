@@ -42,7 +42,19 @@ def main() -> None:
         t, c = time.perf_counter(), time.process_time()
         scores = ex.extract(imgs)
         t_mp, c_mp = time.perf_counter() - t, time.process_time() - c
+        # the C-result reader against MediaPipe's public result objects, interleaved twice
+        cpu = {True: [], False: []}
+        with BlendshapeExtractor(fast=False) as public:
+            public.extract(imgs[:1])
+            for _ in range(2):
+                for fast, e in ((True, ex), (False, public)):
+                    c = time.process_time()
+                    e.extract(imgs, landmarks=True)
+                    cpu[fast].append(1000 * (time.process_time() - c) / a.images)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"result reading: C result -> numpy {min(cpu[True]):.2f} CPU ms/image, public "
+          f"detect() objects {min(cpu[False]):.2f} (best of 2, same values: see "
+          "tests/test_face_mediapipe.py)")
     found = sum(s is not None for s in scores)
     per_img = (t_render + t_mp) / a.images
     print(f"mediapipe {a.size}px: {a.images / t_mp:.1f} images/s wall "
