@@ -109,11 +109,12 @@ class BlendshapeExtractor:
 
 class _RawReader:
     """The landmarker's C detection call with its result copied into numpy (see the module
-    docstring); :meth:`wrap` returns None when this MediaPipe lacks the handles it needs."""
+    docstring); :meth:`wrap` returns None when this MediaPipe lacks the handles it needs or
+    lays its landmark structs out otherwise than as x, y, z floats first."""
 
-    def __init__(self, call, close, handle, result_type) -> None:
+    def __init__(self, call, close, handle, result_type, stride: int) -> None:
         self._call, self._close, self._handle = call, close, handle
-        self._result_type = result_type
+        self._result_type, self._stride = result_type, stride
         self._names: dict[bytes, int] = {n.encode(): i for n, i in _INDEX.items()}
 
     @classmethod
@@ -121,11 +122,19 @@ class _RawReader:
         try:
             from mediapipe.tasks.python.vision import face_landmarker as fl
 
+            result = fl.MpFaceLandmarkerResultC
+            faces = dict(result._fields_)["face_landmarks"]._type_  # pointer -> landmark list
+            mark = dict(faces._fields_)["landmarks"]._type_  # pointer -> landmark struct
             lib = landmarker._lib
-            return cls(lib.MpFaceLandmarkerDetectImage, lib.MpFaceLandmarkerCloseResult,
-                       landmarker._handle, fl.MpFaceLandmarkerResultC)
-        except (AttributeError, ImportError):
+            call, close = lib.MpFaceLandmarkerDetectImage, lib.MpFaceLandmarkerCloseResult
+            handle = landmarker._handle
+        except (AttributeError, ImportError, KeyError, TypeError):
             return None
+        stride = ctypes.sizeof(mark)
+        if stride % 4 or (mark.x.offset, mark.y.offset, mark.z.offset) != (0, 4, 8) or any(
+                dict(mark._fields_)[k] is not ctypes.c_float for k in "xyz"):
+            return None
+        return cls(call, close, handle, result, stride // 4)
 
     def detect(self, mp_image) -> tuple[np.ndarray | None, np.ndarray | None]:
         result = self._result_type()
@@ -141,22 +150,13 @@ class _RawReader:
                 if i is not None:
                     vec[i] = cat.score
             marks = result.face_landmarks[0]
-            return vec, _xyz(marks.landmarks, marks.landmarks_count)
+            # x, y, z are the first three floats of each struct (checked in ``wrap``); the
+            # struct also holds a name pointer numpy cannot view, so read it as raw floats
+            floats = ctypes.cast(marks.landmarks, ctypes.POINTER(ctypes.c_float))
+            flat = np.ctypeslib.as_array(floats, shape=(marks.landmarks_count * self._stride,))
+            return vec, flat.reshape(-1, self._stride)[:, :3].copy()
         finally:
             self._close(ctypes.byref(result))
-
-
-def _xyz(array, count: int) -> np.ndarray:
-    """(count, 3) float32 copy of the x, y, z fields of a C array of landmark structs (the
-    structs also hold a name pointer, which numpy cannot view, so the floats are read as a
-    strided float32 view of the raw memory)."""
-    kind = array._type_
-    stride, x = ctypes.sizeof(kind), kind.x.offset
-    if stride % 4 or x % 4 or kind.y.offset != x + 4 or kind.z.offset != x + 8:
-        raise Emo3DError(f"unexpected MediaPipe landmark layout {kind._fields_}")
-    floats = ctypes.cast(array, ctypes.POINTER(ctypes.c_float))
-    flat = np.ctypeslib.as_array(floats, shape=(count * stride // 4,))
-    return flat.reshape(count, stride // 4)[:, x // 4:x // 4 + 3].copy()
 
 
 @functools.cache
