@@ -218,6 +218,19 @@ def _eye_frame(sclera: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centre, (apex - centre) / np.linalg.norm(apex - centre)
 
 
+def upper_lid(v: np.ndarray, src: np.ndarray, skin_faces: np.ndarray, centre: np.ndarray
+              ) -> np.ndarray:
+    """Source vertex ids of the upper lid margin over the eyeball at ``centre``, ordered by x:
+    the face vertices sharing a triangle with the eye socket (the lid's inner edge), above the
+    eyeball centre and within 3 cm of it."""
+    face = src < FACE_END
+    socket = (src >= MOUTH_SOCKET_END) & (src < EYE_SOCKET_END)
+    edge = skin_faces[face[skin_faces].any(1) & socket[skin_faces].any(1)]
+    rim = np.unique(edge[face[edge]])
+    rim = rim[(np.linalg.norm(v[rim] - centre, axis=1) < 3.0) & (v[rim, 1] > centre[1])]
+    return rim[np.argsort(v[rim, 0])]
+
+
 def _subset(verts_idx: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(vertex ids used by ``faces``, faces renumbered into that list)."""
     used = np.unique(faces)
@@ -263,6 +276,8 @@ def build_ict_head(gains: dict[str, float] | None = None,
         depth = np.clip((pv[:, 2] - 5.0) / 5.0, 0.15, 1.0)  # front teeth bright, molars dark
         return col * depth[:, None]
 
+    skin_faces = faces[np.isin(fmat, [mats.index("M_Face"), mats.index("M_BackHead")])]
+    skin_used = np.unique(skin_faces)  # the skin part's vertices, as ``part`` numbers them
     mouth = part("mouth", ("M_GumsTongue", "M_Teeth"), mouth_colors, shininess=0.25)
     eyes = []
     for side, sclera, iris in (("Left", "M_ScleraLeft", "M_IrisLeft"),
@@ -287,7 +302,9 @@ def build_ict_head(gains: dict[str, float] | None = None,
             f"eye{side}", v[used].copy(), f,
             colors=_eye_colors(v[used], centre, axis, is_iris), morph_targets=eye_t,
             identity_targets=ident[:, used].copy(), shininess=0.5,
-            pivot=centre.astype(np.float32), gaze=gaze))
+            pivot=centre.astype(np.float32), gaze=gaze,
+            lid=np.searchsorted(skin_used, upper_lid(v, src, skin_faces, centre)).astype(
+                np.int32)))
     # the eyelash cards are meant for alpha-textured strands: drawn opaque they read as thick
     # black bands around the eyes, so they are left out (the lid margin is painted instead)
     parts = (skin, mouth, eyes[0], eyes[1])
