@@ -88,7 +88,8 @@ def _shade_params(part, ident: Identity, wv: np.ndarray, wn: np.ndarray
 
 
 #: creases (``MeshPart.crease``): mean curvature (1/world unit, concave > 0) of a fold that
-#: starts to shade and of one fully shaded; smoothed over two rings of neighbours
+#: starts to shade and of one fully shaded; smoothed over two rings of neighbours. Costs ~3 ms
+#: a frame on the ICT skin (sparse products on the CPU; measured on a loaded machine)
 CREASE_FROM, CREASE_FULL = 0.1, 0.8
 _NEIGHBOURS: dict = {}
 
