@@ -101,6 +101,21 @@ def test_gaze_turns_the_eyeball_rigidly():
     assert turned[front, 0] - rest[front, 0] > 0.8 * r * np.sin(np.radians(GAZE_DEG["Out"]))
 
 
+def test_each_eye_knows_its_upper_lid_and_a_blink_lowers_it(head):
+    skin = head.parts[0]
+    w = np.zeros(len(BLENDSHAPES), np.float32)
+    for side in ("Left", "Right"):
+        eye = head.part(f"eye{side}")
+        lid = skin.vertices[eye.lid]
+        assert len(lid) >= 8 and np.all(np.diff(lid[:, 0]) > 0)
+        assert np.all(lid[:, 1] > eye.pivot[1]) and np.abs(lid[:, 0] - eye.pivot[0]).max() < 2
+        w[:] = 0
+        w[BLENDSHAPES.index(f"eyeBlink{side}")] = 1.0
+        shut = skin.morphed(head.effective_weights(w))[eye.lid]
+        assert shut[:, 1].mean() < lid[:, 1].mean() - 0.3  # the shadow follows the lid down
+    assert head.parts[0].crease.max() > 0 and head.parts[0].crease.min() == 0  # eyes kept clear
+
+
 def test_identity_coefficients_change_the_person(head):
     a, b = sample_identity(3, 0), sample_identity(3, 1)
     assert len(a.identity_coeffs) == 30 and a == sample_identity(3, 0)

@@ -116,3 +116,34 @@ def test_model_imports_after_rendering_do_not_crash() -> None:
             "import open_clip\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+
+
+def test_lid_shade_darkens_a_band_just_below_the_lid():
+    from emo3d_lib.face.render import LID_DARK, lid_shade
+
+    line = np.array([[-1.0, 0.0], [0.0, 0.1], [1.0, 0.0]], np.float32)
+    pts = np.array([[0.0, 0.3], [0.0, 0.09], [0.0, -0.2], [0.0, -2.0]], np.float32)
+    shade = lid_shade(pts, line, band=0.5)
+    assert shade[0] == pytest.approx(1 - LID_DARK) and shade[1] < 1 - 0.9 * LID_DARK
+    assert shade[1] < shade[2] < shade[3] == pytest.approx(1.0)
+    assert np.all(lid_shade(pts, line[:1], band=0.5) == 1.0)  # no lid, no shadow
+
+
+def test_crease_light_shades_the_floor_of_a_fold_not_a_plane():
+    from emo3d_lib.face.head import MeshPart
+    from emo3d_lib.face.render import crease_light
+    from emo3d_lib.face.scene import vertex_normals
+
+    xs, ys = np.meshgrid(np.linspace(-2, 2, 41), np.linspace(-2, 2, 41))
+    q = np.arange(41 * 41).reshape(41, 41)
+    faces = np.concatenate([np.stack([q[:-1, :-1], q[:-1, 1:], q[1:, 1:]], -1).reshape(-1, 3),
+                            np.stack([q[:-1, :-1], q[1:, 1:], q[1:, :-1]], -1).reshape(-1, 3)])
+    for depth, shaded in ((0.0, False), (1.5, True)):
+        v = np.stack([xs, ys, -depth * np.exp(-(xs / 0.3) ** 2)], -1).reshape(-1, 3)
+        v = v.astype(np.float32)
+        n = vertex_normals(v, faces)
+        n *= np.sign(n[:, 2:3].mean())  # facing +z, as the camera sees it
+        part = MeshPart("fold", v, faces.astype(np.int32), crease=0.5)
+        light = crease_light(part, v, n)[:, 0].reshape(41, 41)
+        assert (light[20, 20] < 0.9) == shaded and light[20, 2] == pytest.approx(1.0)
+    assert crease_light(MeshPart("flat", v, faces.astype(np.int32)), v, n) is None

@@ -133,6 +133,11 @@ class MeshPart:
     #: for viewers that only morph linearly; ``morphed`` turns the part rigidly instead.
     pivot: np.ndarray | None = None
     gaze: np.ndarray | None = None
+    #: an eyeball's upper lid: (K,) vertex ids in the head's first part (the skin) along the
+    #: lid margin over it, ordered by x; the renderer darkens the eyeball in the lid's shadow
+    lid: np.ndarray | None = None
+    #: contact shadow in concave creases (0 = none): how much light the deepest fold loses
+    crease: float | np.ndarray = 0.0  # or (V,) per vertex
 
     def shaped(self, identity: tuple[float, ...] | np.ndarray = ()) -> np.ndarray:
         """Neutral vertices of the person with these identity coefficients (extra ones ignored)."""

@@ -24,7 +24,7 @@
    the bar's strict channels' shortfall below 0.8. The descent sees only MediaPipe, so the
    FER2013 readability benchmark (``benchmarks/bench_readability.py``) guards it: a move that
    makes a prototype face read worse is reverted by hand, recorded in the JSON's
-   ``readability_reverts``.
+   ``readability_reverts`` (one record per revert).
 
 Run ``python -m emo3d_lib.face.ict_fit landmarks``, ``... calibrate``, ``... symmetrize``, then
 ``... descend``; each rewrites a small JSON file beside this module (with how it was produced).

@@ -9,6 +9,8 @@ identity shapes. This module turns it into drawable parts:
 - ``mouth``: gums, tongue and teeth, darker the further back (a cheap stand-in for occlusion);
 - ``eyeLeft`` / ``eyeRight``: sclera (its corneal cap removed so the iris shows) and the iris
   ball (painted white / iris / dark pupil), turned rigidly about the eyeball centre for gaze;
+the renderer shades each eyeball under its upper lid (``MeshPart.lid``: the lid margin's
+vertices) and the skin in its creases (``MeshPart.crease``, faded out around the eyes).
 The eye effect meshes (lacrimal fluid, eye blend, eye occlusion) are not in the asset; the
 eyelash cards (meant for alpha-textured strands) would draw as black bands and are left out.
 
@@ -68,6 +70,12 @@ LASH_CM = 0.2  # lid skin within this of the eyeball surface is the lash line
 EYE_RADIUS = 1.75  # eyeball radius (cm) around the fitted centre, corneal bulge included
 HAIR = np.array([0.16, 0.12, 0.09], np.float32)
 SOCKET = np.array([0.30, 0.10, 0.10], np.float32)
+#: the skin's crease shadow (``MeshPart.crease``): the light the deepest fold loses, and how far
+#: (cm) beyond the eyeball it fades in. Chosen on the rig check's calibration vectors (seed
+#: 12345, 300): a fold term up to 0.5 lifted browDown and mouthStretch by ~0.01-0.04 r; on the
+#: lids it cost eyeWide as much (0.44-0.48 at 0.7 without the fade, 0.51-0.55 with it)
+CREASE, CREASE_EYE_CM = 0.5, 0.6
+BROW_MIX = 0.85  # how far the painted brows go to BROW (0.95 read the same on the rig check)
 MSAA = 0  # multisampling off: the dense scan is slow to draw with it
 
 
@@ -172,7 +180,7 @@ def _skin_colors(v: np.ndarray, src: np.ndarray, eye_centres: list[np.ndarray]
         strength = np.clip((half - dist) / 0.25, 0, 1)
         strength *= face & (np.abs(v[:, 2] - line[near, 2]) < 1.5)
         strength *= (v[:, 1] > line[near, 1] - 0.7)
-        col = col * (1 - strength[:, None] * 0.85) + BROW * (strength[:, None] * 0.85)
+        col = col * (1 - strength[:, None] * BROW_MIX) + BROW * (strength[:, None] * BROW_MIX)
     # hair cap: above a hairline ~5 cm over the brows at the front, dropping towards the nape
     z_front = float(lm68[27, 2])  # nose bridge depth
     back = np.clip((z_front - 2.0 - v[:, 2]) / 10.0, 0, 1)  # 0 at the forehead, 1 at the nape
@@ -193,6 +201,12 @@ def _skin_colors(v: np.ndarray, src: np.ndarray, eye_centres: list[np.ndarray]
     col[sock] = SOCKET
     col[(src >= MOUTH_SOCKET_END) & (src < EYE_SOCKET_END)] *= 0.7
     return col.astype(np.float32)
+
+
+def _away_from_eyes(v: np.ndarray, eye_centres: list[np.ndarray]) -> np.ndarray:
+    """(V,) 0 on the lids around the eyeballs, 1 from ``CREASE_EYE_CM`` further out."""
+    d = np.min([np.linalg.norm(v - c, axis=1) for c in eye_centres], axis=0)
+    return np.clip((d - EYE_RADIUS) / CREASE_EYE_CM, 0, 1).astype(np.float32)
 
 
 def _eye_colors(v: np.ndarray, centre: np.ndarray, axis: np.ndarray, iris_ball: np.ndarray
@@ -216,6 +230,19 @@ def _eye_frame(sclera: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     centre = _sphere_centre(sclera[sclera[:, 2] < np.percentile(sclera[:, 2], 60)])
     apex = sclera[np.argsort(-np.linalg.norm(sclera - centre, axis=1))[:20]].mean(0)
     return centre, (apex - centre) / np.linalg.norm(apex - centre)
+
+
+def upper_lid(v: np.ndarray, src: np.ndarray, skin_faces: np.ndarray, centre: np.ndarray
+              ) -> np.ndarray:
+    """Source vertex ids of the upper lid margin over the eyeball at ``centre``, ordered by x:
+    the face vertices sharing a triangle with the eye socket (the lid's inner edge), above the
+    eyeball centre and within 3 cm of it."""
+    face = src < FACE_END
+    socket = (src >= MOUTH_SOCKET_END) & (src < EYE_SOCKET_END)
+    edge = skin_faces[face[skin_faces].any(1) & socket[skin_faces].any(1)]
+    rim = np.unique(edge[face[edge]])
+    rim = rim[(np.linalg.norm(v[rim] - centre, axis=1) < 3.0) & (v[rim, 1] > centre[1])]
+    return rim[np.argsort(v[rim, 0])]
 
 
 def _subset(verts_idx: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -247,6 +274,8 @@ def build_ict_head(gains: dict[str, float] | None = None,
         used, f = _subset(np.arange(len(v)), sel)
         c = (colors(v[used], src[used], f) if callable(colors)
              else np.tile(np.float32(colors), (len(used), 1)))
+        if callable(kw.get("crease")):
+            kw["crease"] = kw["crease"](v[used])
         return MeshPart(name, v[used].copy(), f, colors=c.astype(np.float32),
                         morph_targets=targets[:, used].copy(),
                         identity_targets=ident[:, used].copy(), cull_back=True, **kw)
@@ -255,7 +284,8 @@ def build_ict_head(gains: dict[str, float] | None = None,
               for side in ("Left", "Right")}
     skin = part("skin", ("M_Face", "M_BackHead"),
                 lambda pv, psrc, _f: _skin_colors(pv, psrc, [c for c, _ in frames.values()]),
-                tinted=True, shininess=0.06)
+                tinted=True, shininess=0.06,
+                crease=lambda pv: CREASE * _away_from_eyes(pv, [c for c, _ in frames.values()]))
 
     def mouth_colors(pv: np.ndarray, psrc: np.ndarray, _faces: np.ndarray) -> np.ndarray:
         teeth = (psrc >= TEETH_START) & (psrc < TEETH_END)
@@ -263,6 +293,8 @@ def build_ict_head(gains: dict[str, float] | None = None,
         depth = np.clip((pv[:, 2] - 5.0) / 5.0, 0.15, 1.0)  # front teeth bright, molars dark
         return col * depth[:, None]
 
+    skin_faces = faces[np.isin(fmat, [mats.index("M_Face"), mats.index("M_BackHead")])]
+    skin_used = np.unique(skin_faces)  # the skin part's vertices, as ``part`` numbers them
     mouth = part("mouth", ("M_GumsTongue", "M_Teeth"), mouth_colors, shininess=0.25)
     eyes = []
     for side, sclera, iris in (("Left", "M_ScleraLeft", "M_IrisLeft"),
@@ -287,7 +319,9 @@ def build_ict_head(gains: dict[str, float] | None = None,
             f"eye{side}", v[used].copy(), f,
             colors=_eye_colors(v[used], centre, axis, is_iris), morph_targets=eye_t,
             identity_targets=ident[:, used].copy(), shininess=0.5,
-            pivot=centre.astype(np.float32), gaze=gaze))
+            pivot=centre.astype(np.float32), gaze=gaze,
+            lid=np.searchsorted(skin_used, upper_lid(v, src, skin_faces, centre)).astype(
+                np.int32)))
     # the eyelash cards are meant for alpha-textured strands: drawn opaque they read as thick
     # black bands around the eyes, so they are left out (the lid margin is painted instead)
     parts = (skin, mouth, eyes[0], eyes[1])
