@@ -75,6 +75,13 @@ def test_batched_path_equals_the_naive_per_image_loop(rendering, evaluator, pool
     np.testing.assert_allclose(evaluator.embed_faces(faces)[:1], one, atol=1e-5)
 
 
+def test_workers_that_cannot_start_leave_the_error_to_the_in_process_renderer(clip,
+                                                                             image_dataset):
+    with pytest.warns(UserWarning, match="render workers failed"), \
+            pytest.raises(Emo3DError, match="unknown head 'no-such-head'"):
+        build_evaluator(image_dataset, clip=clip, head="no-such-head", render_workers=1, **BUILD)
+
+
 def test_identical_faces_are_rendered_and_embedded_once(evaluator):
     """A mean-face anchor is one face n times: one render, and the same values as n renders."""
     from emo3d_lib.metric.emo3d import Emo3DEvaluator

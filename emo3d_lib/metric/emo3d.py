@@ -1,7 +1,8 @@
 """The Emo3D metric end to end: faces -> fixed-camera renders -> CLIP -> top-K -> KL -> sigmoid.
 
 ``Emo3DEvaluator`` holds the n test prompts, a CLIP backbone and a renderer. It embeds the prompt
-texts once, then scores any (n, 52) blendshape matrix: render in batches, embed the images in
+texts once, then scores any (n, 52) blendshape matrix: render in batches (each distinct face
+once; in worker processes when it has a ``render_pool.RenderPool``), embed the images in
 batches, retrieve each image's top-K prompts among the n, average their normalized emotion
 distributions (psi_bar), KL(phi || psi_bar), Emo3D = sigmoid(mean KL / alpha). ``score_naive``
 is the per-image loop of the authors' code (one render and one image embedding per prompt,

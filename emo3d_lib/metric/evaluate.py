@@ -86,14 +86,19 @@ def build_evaluator(
     if workers < 0:
         raise Emo3DError(f"render_workers must be >= 0, got {workers}")
     pool = RenderPool(head, size, workers) if workers > 0 else None
-    if clip is None:
-        from emo3d_lib.device import pick_device
-        from emo3d_lib.models import load_clip
-
-        clip = load_clip(clip_checkpoint, pick_device(device))  # before any GL context here
     try:
+        if clip is None:
+            from emo3d_lib.device import pick_device
+            from emo3d_lib.models import load_clip
+
+            clip = load_clip(clip_checkpoint, pick_device(device))  # before any GL context here
         render, name = fixed_camera_renderer(head, size, pool=pool)
-    except BrokenProcessPool:  # a worker could not start: the in-process renderer says why
+    except BaseException as err:
+        if pool is not None:
+            pool.close()
+        if not isinstance(err, BrokenProcessPool):
+            raise
+        # a worker could not start: render here (the in-process renderer names any bad input)
         warnings.warn("render workers failed to start; rendering in this process", stacklevel=2)
         pool = None
         render, name = fixed_camera_renderer(head, size)
