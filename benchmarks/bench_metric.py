@@ -10,7 +10,9 @@ timed and printed separately, with the speedup including it. The batched path re
 evaluator's worker processes (``--render-workers``; default one per core) and the naive loop one
 face at a time in this process, as the reference does; each has its GL context(s) made and
 warmed before timing. CPU seconds count this process and the render workers (Linux /proc), so
-they mean the same on a loaded machine; wall seconds there are inflated.
+they mean the same on a loaded machine; wall seconds there are inflated, and with other busy
+sessions Linux's autogroup scheduler gives this session one fair share of the cores however many
+processes it runs, so the parallel rendering shows in wall time only on a quiet machine.
 
 With the MediaPipe-score image tower (``--clip`` an ``emo3d-clip-mediapipe`` directory) it also
 measures the floor no batching can go below there: MediaPipe's FaceLandmarker reads one image
