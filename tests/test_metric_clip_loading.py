@@ -1,6 +1,6 @@
 """Emo3D-CLIP checkpoints load without open_clip into the very model training built.
 
-The metric's start-up skips importing open_clip (~3 CPU-s) by loading the CNN and MediaPipe-score
+The metric's start-up skips importing open_clip (~0.3 CPU-s) by loading the CNN and MediaPipe-score
 towers into ``models.dual_encoder.DualEncoder``; that is only honest if the keys and every
 embedding are those of open_clip's ``CustomTextCLIP`` that training builds and saves.
 """

@@ -351,7 +351,7 @@ def build_emo3d_clip(cfg: dict[str, Any] | None = None, pretrained_text: bool = 
     Training builds open_clip's ``CustomTextCLIP`` (its seeded initialisation is what trained
     every checkpoint). ``for_loading``: every trainable weight comes from a checkpoint next, so
     the CNN and MediaPipe-score towers get :class:`~emo3d_lib.models.dual_encoder.DualEncoder`,
-    the same module tree and ``state_dict`` keys without importing open_clip (~3 CPU-s); the
+    the same module tree and ``state_dict`` keys without importing open_clip (~0.3 CPU-s); the
     ViT tower is open_clip's own and keeps it."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers.utils import logging as hf_logging
