@@ -33,6 +33,14 @@ def evaluator(clip, image_dataset):
     return build_evaluator(image_dataset, clip=clip, size=128, **BUILD)
 
 
+@pytest.fixture(scope="module")
+def pooled(clip, image_dataset):
+    """The same evaluator rendering its batched path in two worker processes."""
+    ev = build_evaluator(image_dataset, clip=clip, size=128, render_workers=2, **BUILD)
+    yield ev
+    ev.close()
+
+
 def test_prompts_are_balanced_and_carry_ground_truth(image_dataset):
     prompts = load_metric_prompts(image_dataset, n=N, split="train", seed=0)
     assert len(prompts) == N and len(set(prompts.sample_ids.tolist())) == N
@@ -47,9 +55,14 @@ def test_text_only_dataset_is_refused_with_a_reason(text_dataset):
         load_metric_prompts(text_dataset, n=10, split="train")
 
 
-def test_batched_path_equals_the_naive_per_image_loop(evaluator):
+@pytest.mark.parametrize("rendering", ["in process", "in worker processes"])
+def test_batched_path_equals_the_naive_per_image_loop(rendering, evaluator, pooled):
     faces = anchor_blendshapes("ground-truth", evaluator.prompts)
-    fast = evaluator.score(faces)
+    batched = pooled if rendering == "in worker processes" else evaluator
+    assert (batched.pool is None) == (rendering == "in process")
+    if batched.pool is not None:  # workers draw exactly what one in-process renderer draws
+        np.testing.assert_array_equal(batched.pool(faces), evaluator.render(faces))
+    fast = batched.score(faces)
     slow = evaluator.score_naive(faces)
     np.testing.assert_array_equal(fast.topk, slow.topk)
     np.testing.assert_allclose(fast.kl, slow.kl, rtol=0, atol=1e-12)
@@ -60,6 +73,38 @@ def test_batched_path_equals_the_naive_per_image_loop(evaluator):
     # the image embeddings of one batch of 5 and of single images agree closely
     one = evaluator.clip.encode_images(evaluator.render(faces[:1]))
     np.testing.assert_allclose(evaluator.embed_faces(faces)[:1], one, atol=1e-5)
+
+
+def test_workers_that_cannot_start_leave_the_error_to_the_in_process_renderer(clip,
+                                                                             image_dataset):
+    with pytest.warns(UserWarning, match="render workers failed"), \
+            pytest.raises(Emo3DError, match="unknown head 'no-such-head'"):
+        build_evaluator(image_dataset, clip=clip, head="no-such-head", render_workers=1, **BUILD)
+
+
+def test_identical_faces_are_rendered_and_embedded_once(evaluator):
+    """A mean-face anchor is one face n times: one render, and the same values as n renders."""
+    from emo3d_lib.metric.emo3d import Emo3DEvaluator
+
+    calls = []
+
+    def render(w):
+        calls.append(len(w))
+        return evaluator.render(w)
+
+    ev = Emo3DEvaluator(evaluator.prompts, evaluator.clip, render, k=K, batch_size=5,
+                        progress=False)
+    faces = np.random.default_rng(0).uniform(0, 1, (N, 52)).astype(np.float32)
+    faces[1::2] = faces[0]  # half the rows are one face
+    emb = ev.embed_faces(faces)
+    assert sum(calls) == N // 2
+    np.testing.assert_allclose(emb, evaluator.embed_faces(faces), rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(emb[1::2], np.broadcast_to(emb[0], emb[1::2].shape))
+    calls.clear()
+    same = np.repeat(faces[:1], N, axis=0)
+    slow = ev.score_naive(same)
+    np.testing.assert_allclose(ev.score(same).kl, slow.kl, rtol=0, atol=1e-12)
+    assert sum(calls) == 1 + N  # the batched path's one face, the naive loop's N
 
 
 def test_same_inputs_give_identical_values_in_a_fresh_evaluator(clip, evaluator, image_dataset):

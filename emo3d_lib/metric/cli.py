@@ -55,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     hidden_alias(p, "--boot", "n_boot", type=int_at_least(1))
     p.add_argument("--batch-size", type=int_at_least(1), default=64,
                    help="faces rendered and embedded at a time")
+    p.add_argument("--render-workers", type=int_at_least(0), default=None,
+                   help="processes rendering faces in parallel (default: one per core for 64 "
+                        "faces or more; 0: render in this process)")
     p.add_argument("--head", default=DEFAULT_HEAD, choices=HEAD_NAMES,
                    help="head to render (facecap: its .glb from $EMO3D_FACECAP)")
     p.add_argument("--size", type=int_at_least(16), default=256,
@@ -99,6 +102,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             seed=args.seed, clip_checkpoint=args.clip_checkpoint, head=args.head,
             size=args.size, alpha=args.alpha, batch_size=args.batch_size,
             text_column=args.text_column, device=args.device, progress=not args.quiet,
+            render_workers=args.render_workers,
         )
     if args.out is None:
         json.dump(summary, sys.stdout, indent=2)

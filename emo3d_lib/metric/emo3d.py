@@ -1,7 +1,8 @@
 """The Emo3D metric end to end: faces -> fixed-camera renders -> CLIP -> top-K -> KL -> sigmoid.
 
 ``Emo3DEvaluator`` holds the n test prompts, a CLIP backbone and a renderer. It embeds the prompt
-texts once, then scores any (n, 52) blendshape matrix: render in batches, embed the images in
+texts once, then scores any (n, 52) blendshape matrix: render in batches (each distinct face
+once; in worker processes when it has a ``render_pool.RenderPool``), embed the images in
 batches, retrieve each image's top-K prompts among the n, average their normalized emotion
 distributions (psi_bar), KL(phi || psi_bar), Emo3D = sigmoid(mean KL / alpha). ``score_naive``
 is the per-image loop of the authors' code (one render and one image embedding per prompt,
@@ -11,7 +12,8 @@ and timed against.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -28,6 +30,7 @@ from emo3d_lib.metric.divergence import (
     normalize_emotions,
 )
 from emo3d_lib.metric.prompts import MetricPrompts
+from emo3d_lib.metric.render_pool import torch_on_one_thread
 from emo3d_lib.metric.retrieval import exact_match, mean_topk_distribution, top_k_prompts
 from emo3d_lib.metric.selection import dominant_emotion_index
 from emo3d_lib.schema import EMOTIONS, N_BLENDSHAPES, N_EMOTIONS
@@ -47,6 +50,12 @@ class FaceImages(Protocol):
     """Blendshapes (B, 52) -> uint8 images (B, H, W, 3), always with the same fixed camera."""
 
     def __call__(self, weights: np.ndarray) -> np.ndarray: ...
+
+
+class FaceStream(Protocol):
+    """Renders many faces ahead of the caller, in order (``render_pool.RenderPool``)."""
+
+    def stream(self, weights: np.ndarray, batch_size: int) -> Iterator[np.ndarray]: ...
 
 
 @dataclass
@@ -189,6 +198,7 @@ class Emo3DEvaluator:
         batch_size: int = 64,
         progress: bool = True,
         renderer_name: str = "unknown",
+        pool: FaceStream | None = None,
     ) -> None:
         if not 1 <= k <= len(prompts):
             raise Emo3DError(f"k must be in [1, n={len(prompts)}], got {k}")
@@ -204,7 +214,15 @@ class Emo3DEvaluator:
         self.batch_size = batch_size
         self.progress = progress
         self.renderer_name = renderer_name
+        #: renders the batched path's faces in worker processes (None: ``render``, in process)
+        self.pool = pool
         self._text_emb: np.ndarray | None = None
+
+    def close(self) -> None:
+        """End the render pool's worker processes, if any (``render`` still works after)."""
+        if self.pool is not None and hasattr(self.pool, "close"):
+            self.pool.close()
+        self.pool = None
 
     @property
     def backbone(self) -> str:
@@ -217,10 +235,17 @@ class Emo3DEvaluator:
             texts = list(self.prompts.texts)
 
             def compute() -> np.ndarray:
-                return np.concatenate([
-                    np.asarray(self.clip.encode_text(texts[i:i + self.batch_size]), np.float32)
+                # texts of similar length share a batch: a batch pads to its longest text
+                # (1,000 book prompts: 18% fewer tokens through the locked transformer)
+                order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+                emb = np.concatenate([
+                    np.asarray(self.clip.encode_text([texts[j] for j in
+                                                      order[i:i + self.batch_size]]), np.float32)
                     for i in tqdm(range(0, len(texts), self.batch_size), desc="embed prompts",
                                   disable=not self.progress, leave=False)])
+                out = np.empty_like(emb)
+                out[order] = emb
+                return out
 
             key = getattr(self.clip, "fingerprint", None)
             if isinstance(key, str):  # the same prompts and weights: embedded once, on disk
@@ -236,18 +261,32 @@ class Emo3DEvaluator:
         """Render and embed all faces, ``batch_size`` at a time (never all images in memory).
 
         Weights are clipped to [0, 1] (the range of a blendshape) for rendering only; MSE uses
-        the raw values. With ``clips``, each batch is rendered once and embedded by every one
-        of them, and a list of (n, d) arrays comes back, one per CLIP.
+        the raw values. Identical faces (a mean-face anchor: all of them) are rendered and
+        embedded once. With a ``pool`` the faces render in worker processes while this process
+        embeds the prompt texts (needed next by ``score_embeddings``) and the faces already
+        rendered. With ``clips``, each batch is rendered once and embedded by every one of
+        them, and a list of (n, d) arrays comes back, one per CLIP.
         """
-        weights = _as_blendshapes(blendshapes, len(self.prompts))
+        weights = np.clip(_as_blendshapes(blendshapes, len(self.prompts)), 0.0, 1.0)
+        _, first, inverse = np.unique(weights, axis=0, return_index=True, return_inverse=True)
+        keep = np.sort(first)  # distinct faces in order of first appearance
+        row_of = np.searchsorted(keep, first[inverse.reshape(-1)])
+        distinct, bs = weights[keep], self.batch_size
         towers = [self.clip] if clips is None else list(clips)
         parts: list[list[np.ndarray]] = [[] for _ in towers]
-        for i in tqdm(range(0, len(weights), self.batch_size), desc="render + embed faces",
-                      disable=not self.progress, leave=False):
-            images = self.render(np.clip(weights[i:i + self.batch_size], 0.0, 1.0))
-            for part, clip in zip(parts, towers, strict=True):
-                part.append(np.asarray(clip.encode_images(images), dtype=np.float32))
-        embs = [np.concatenate(p) for p in parts]
+        with ExitStack() as stack:
+            if self.pool is not None:
+                images_iter = self.pool.stream(distinct, bs)  # the workers start now
+                stack.enter_context(torch_on_one_thread())
+                _ = self.text_embeddings
+            else:
+                images_iter = (self.render(distinct[i:i + bs])
+                               for i in range(0, len(distinct), bs))
+            for images in tqdm(images_iter, total=-(-len(distinct) // bs), leave=False,
+                               desc="render + embed faces", disable=not self.progress):
+                for part, clip in zip(parts, towers, strict=True):
+                    part.append(np.asarray(clip.encode_images(images), dtype=np.float32))
+        embs = [np.concatenate(p)[row_of] for p in parts]
         return embs[0] if clips is None else embs
 
     def score_embeddings(

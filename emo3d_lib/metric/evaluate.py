@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from emo3d_lib.metric.divergence import KL_EPS
 from emo3d_lib.metric.emo3d import Emo3DEvaluator, FaceImages
 from emo3d_lib.metric.predictions import predictions_for
 from emo3d_lib.metric.prompts import MetricPrompts, ground_truth_faces, load_metric_prompts
+from emo3d_lib.metric.render_pool import RenderPool, default_workers
 from emo3d_lib.schema import load_dataset
 
 #: The dataset's image size (``emo3d generate``): the metric renders what CLIP was trained on.
@@ -29,16 +32,26 @@ RENDER_SIZE = 256
 
 
 def fixed_camera_renderer(head: str = DEFAULT_HEAD, size: int = RENDER_SIZE,
-                          backend: str = "auto") -> tuple[FaceImages, str]:
-    """A renderer with ``Identity.default()`` (fixed frontal camera) for all faces, and its name."""
+                          backend: str = "auto", pool: RenderPool | None = None
+                          ) -> tuple[FaceImages, str]:
+    """A renderer with ``Identity.default()`` (fixed frontal camera) for all faces, and its name.
+
+    With a ``pool`` (which renders the batched path) this in-process renderer, the naive
+    loop's, is made on first use only: the process then needs no GL context of its own."""
     from emo3d_lib.face.render import FaceRenderer
 
-    renderer = FaceRenderer(head, size=size, backend=backend)
+    made: list[FaceRenderer] = []
+
+    def renderer() -> FaceRenderer:
+        if not made:
+            made.append(FaceRenderer(head, size=size, backend=backend))
+        return made[0]
 
     def render(weights: np.ndarray) -> np.ndarray:
-        return renderer.render(weights)  # identities default to Identity.default()
+        return renderer().render(weights)  # identities default to Identity.default()
 
-    return render, f"{head} head, {size}px, fixed frontal camera ({renderer.backend})"
+    used = renderer().backend if pool is None else pool.backend
+    return render, f"{head} head, {size}px, fixed frontal camera ({used})"
 
 
 def build_evaluator(
@@ -59,19 +72,39 @@ def build_evaluator(
     device: str | None = None,
     progress: bool = True,
     prompts: MetricPrompts | None = None,
+    render_workers: int | None = None,
 ) -> Emo3DEvaluator:
-    """Everything fixed for one metric run; ``clip`` (a loaded backbone) wins over the path."""
+    """Everything fixed for one metric run; ``clip`` (a loaded backbone) wins over the path.
+
+    ``render_workers``: processes rendering the batched path's faces (None: one per core for
+    64 faces or more, ``render_pool.default_workers``; 0: in this process). They start first,
+    so their start-up overlaps CLIP's loading."""
     if prompts is None:
         prompts = load_metric_prompts(data_dir, n=n, split=split, seed=seed,
                                       text_column=text_column)
-    if clip is None:
-        from emo3d_lib.device import pick_device
-        from emo3d_lib.models import load_clip
+    workers = default_workers(len(prompts)) if render_workers is None else int(render_workers)
+    if workers < 0:
+        raise Emo3DError(f"render_workers must be >= 0, got {workers}")
+    pool = RenderPool(head, size, workers) if workers > 0 else None
+    try:
+        if clip is None:
+            from emo3d_lib.device import pick_device
+            from emo3d_lib.models import load_clip
 
-        clip = load_clip(clip_checkpoint, pick_device(device))  # before the GL context exists
-    render, name = fixed_camera_renderer(head, size)
+            clip = load_clip(clip_checkpoint, pick_device(device))  # before any GL context here
+        render, name = fixed_camera_renderer(head, size, pool=pool)
+    except BaseException as err:
+        if pool is not None:
+            pool.close()
+        if not isinstance(err, BrokenProcessPool):
+            raise
+        # a worker could not start: render here (the in-process renderer names any bad input)
+        warnings.warn("render workers failed to start; rendering in this process", stacklevel=2)
+        pool = None
+        render, name = fixed_camera_renderer(head, size)
     return Emo3DEvaluator(prompts, clip, render, k=k, alpha=alpha, eps=eps,
-                          batch_size=batch_size, progress=progress, renderer_name=name)
+                          batch_size=batch_size, progress=progress, renderer_name=name,
+                          pool=pool)
 
 
 def training_faces(data_dir: str | os.PathLike[str]) -> np.ndarray:
@@ -138,7 +171,11 @@ def evaluate(
                                          anchor=anchor, data_dir=data_dir, seed=seed,
                                          device=build.get("device"))
     ev = evaluator or build_evaluator(data_dir, **build)
-    result = ev.score(weights)
+    try:
+        result = ev.score(weights)
+    finally:
+        if evaluator is None:  # our own render workers end here
+            ev.close()
     summary = result.summary(n_boot=n_boot, seed=seed)
     summary.update(source)
     summary.update({

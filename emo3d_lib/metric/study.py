@@ -48,7 +48,7 @@ def with_backbone(evaluator: Emo3DEvaluator, clip: Any) -> Emo3DEvaluator:
     return Emo3DEvaluator(evaluator.prompts, clip, evaluator.render, k=evaluator.k,
                           alpha=evaluator.alpha, eps=evaluator.eps,
                           batch_size=evaluator.batch_size, progress=evaluator.progress,
-                          renderer_name=evaluator.renderer_name)
+                          renderer_name=evaluator.renderer_name, pool=evaluator.pool)
 
 
 def score_towers(evaluators: dict[str, Emo3DEvaluator],
