@@ -344,15 +344,10 @@ def tower_crop(cfg: dict[str, Any]) -> float:
     return float(cfg.get("image_tower", {}).get("crop", 1.0))
 
 
-def build_emo3d_clip(cfg: dict[str, Any] | None = None, pretrained_text: bool = True, *,
-                     for_loading: bool = False) -> Any:
-    """The dual encoder of Emo3D-CLIP with its MiniLM text tower locked.
+def build_emo3d_clip(cfg: dict[str, Any] | None = None, pretrained_text: bool = True) -> Any:
+    """The open_clip dual encoder of Emo3D-CLIP with its MiniLM text tower locked."""
+    import open_clip
 
-    Training builds open_clip's ``CustomTextCLIP`` (its seeded initialisation is what trained
-    every checkpoint). ``for_loading``: every trainable weight comes from a checkpoint next, so
-    the CNN and MediaPipe-score towers get :class:`~emo3d_lib.models.dual_encoder.DualEncoder`,
-    the same module tree and ``state_dict`` keys without importing open_clip (~0.3 CPU-s); the
-    ViT tower is open_clip's own and keeps it."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers.utils import logging as hf_logging
 
@@ -360,24 +355,14 @@ def build_emo3d_clip(cfg: dict[str, Any] | None = None, pretrained_text: bool = 
     hf_logging.disable_progress_bar()
     cfg = cfg or get_config("backbones", "emo3d-clip")
     text_path = minilm_path()
-    kind = image_tower_type(cfg)
-    if for_loading and kind != "pixels-vit":
-        from emo3d_lib.models.dual_encoder import DualEncoder, LockedTextTower
-
-        model = DualEncoder(LockedTextTower(text_path, int(cfg["embed_dim"]),
-                                            int(cfg["context_length"]), pretrained_text))
-    else:
-        import open_clip
-
-        model = open_clip.CustomTextCLIP(
-            embed_dim=int(cfg["embed_dim"]),
-            vision_cfg=dict(cfg["vision_cfg"]),
-            text_cfg=dict(hf_model_name=text_path, hf_tokenizer_name=text_path,
-                          hf_model_pretrained=pretrained_text, hf_proj_type="linear",
-                          hf_pooler_type="mean_pooler",
-                          context_length=int(cfg["context_length"])),
-        )
-        model.lock_text_tower(unlocked_layers=0, freeze_layer_norm=True)
+    model = open_clip.CustomTextCLIP(
+        embed_dim=int(cfg["embed_dim"]),
+        vision_cfg=dict(cfg["vision_cfg"]),
+        text_cfg=dict(hf_model_name=text_path, hf_tokenizer_name=text_path,
+                      hf_model_pretrained=pretrained_text, hf_proj_type="linear",
+                      hf_pooler_type="mean_pooler", context_length=int(cfg["context_length"])),
+    )
+    model.lock_text_tower(unlocked_layers=0, freeze_layer_norm=True)
     pool = text_pooling(cfg)
     if pool["type"] == "attention":  # trainable, outside the locked ``text.transformer``
         from torch import nn
@@ -386,20 +371,16 @@ def build_emo3d_clip(cfg: dict[str, Any] | None = None, pretrained_text: bool = 
         model.text.pooler = attention_pooler(width, int(pool["heads"]))
         model.text.proj = nn.Linear(width * int(pool["heads"]), int(cfg["embed_dim"]),
                                     bias=False)
-    if kind != "pixels-vit":  # after the pooler: the seeded initialisation's order as trained
-        model.visual = _image_tower(cfg)
+    tower = cfg.get("image_tower", {})
+    kind = image_tower_type(cfg)
+    if kind == "mediapipe-blendshapes":
+        model.visual = blendshape_tower(list(tower["hidden"]), int(cfg["embed_dim"]),
+                                        float(tower.get("dropout", 0.0)))
+    elif kind == "pixels-cnn":
+        model.visual = conv_tower(int(tower["width"]), int(tower["blocks"]),
+                                  int(cfg["embed_dim"]), float(tower.get("dropout", 0.0)))
     tokenizer = DynamicTokenizer(text_path, int(cfg["context_length"]))
     return model, tokenizer
-
-
-def _image_tower(cfg: dict[str, Any]) -> Any:
-    """The config's own (non-open_clip) image tower: MediaPipe-score MLP or CNN."""
-    tower = cfg.get("image_tower", {})
-    if image_tower_type(cfg) == "mediapipe-blendshapes":
-        return blendshape_tower(list(tower["hidden"]), int(cfg["embed_dim"]),
-                                float(tower.get("dropout", 0.0)))
-    return conv_tower(int(tower["width"]), int(tower["blocks"]), int(cfg["embed_dim"]),
-                      float(tower.get("dropout", 0.0)))
 
 
 def save_emo3d_clip(model: Any, cfg: dict[str, Any], out_dir: str | Path) -> None:
@@ -430,8 +411,7 @@ def load_emo3d_clip(checkpoint_dir: str | Path, device: str = "cpu") -> ClipMode
     check_binding(cfg, ckpt / WEIGHTS_FILE, state, what, family="emo3d-clip")
     state = {k: v for k, v in state.items() if not k.startswith(TRAINING_ONLY_PREFIX)}
     try:
-        model, tokenizer = build_emo3d_clip({k: v for k, v in cfg.items() if k != BINDING_KEY},
-                                            for_loading=True)
+        model, tokenizer = build_emo3d_clip({k: v for k, v in cfg.items() if k != BINDING_KEY})
         missing, unexpected = model.load_state_dict(state, strict=False)
     except (KeyError, TypeError, ValueError, RuntimeError) as err:
         raise Emo3DError(f"{what}: config and weights do not build a model ({err})") from None
@@ -468,11 +448,7 @@ def openai_candidates() -> list[dict[str, Any]]:
 
 
 def _hub_files(cand: dict[str, Any]) -> tuple[str, list[str]] | None:
-    """open_clip's own Hugging Face repo and weight file names for the candidate's tags: as
-    ``clip.json`` records them (no open_clip import on the offline default path; a test checks
-    they are open_clip's), else asked of open_clip."""
-    if cand.get("hf_hub") and cand.get("hf_files"):
-        return str(cand["hf_hub"]).strip("/"), [str(f) for f in cand["hf_files"]]
+    """open_clip's own Hugging Face repo and weight file names for the candidate's tags."""
     from open_clip import pretrained
     from open_clip.constants import HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME
 
