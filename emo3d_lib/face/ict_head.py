@@ -253,6 +253,14 @@ def _subset(verts_idx: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.nd
     return used, remap[faces].astype(np.int32)
 
 
+def _mouth_colors(pv: np.ndarray, psrc: np.ndarray, _faces: np.ndarray) -> np.ndarray:
+    """Teeth off-white, gums and tongue red; front teeth bright, molars dark."""
+    teeth = (psrc >= TEETH_START) & (psrc < TEETH_END)
+    col = np.where(teeth[:, None], [0.90, 0.87, 0.80], [0.62, 0.26, 0.26])
+    depth = np.clip((pv[:, 2] - 5.0) / 5.0, 0.15, 1.0)
+    return col * depth[:, None]
+
+
 def build_ict_head(gains: dict[str, float] | None = None,
                    curves: dict[str, float] | None = None,
                    n_identities: int | None = None) -> Head:
@@ -287,15 +295,9 @@ def build_ict_head(gains: dict[str, float] | None = None,
                 tinted=True, shininess=0.06,
                 crease=lambda pv: CREASE * _away_from_eyes(pv, [c for c, _ in frames.values()]))
 
-    def mouth_colors(pv: np.ndarray, psrc: np.ndarray, _faces: np.ndarray) -> np.ndarray:
-        teeth = (psrc >= TEETH_START) & (psrc < TEETH_END)
-        col = np.where(teeth[:, None], [0.90, 0.87, 0.80], [0.62, 0.26, 0.26])
-        depth = np.clip((pv[:, 2] - 5.0) / 5.0, 0.15, 1.0)  # front teeth bright, molars dark
-        return col * depth[:, None]
-
     skin_faces = faces[np.isin(fmat, [mats.index("M_Face"), mats.index("M_BackHead")])]
     skin_used = np.unique(skin_faces)  # the skin part's vertices, as ``part`` numbers them
-    mouth = part("mouth", ("M_GumsTongue", "M_Teeth"), mouth_colors, shininess=0.25)
+    mouth = part("mouth", ("M_GumsTongue", "M_Teeth"), _mouth_colors, shininess=0.25)
     eyes = []
     for side, sclera, iris in (("Left", "M_ScleraLeft", "M_IrisLeft"),
                                ("Right", "M_ScleraRight", "M_IrisRight")):
