@@ -57,6 +57,8 @@ class FaceStream(Protocol):
 
     def stream(self, weights: np.ndarray, batch_size: int) -> Iterator[np.ndarray]: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass
 class Emo3DResult:
@@ -220,7 +222,7 @@ class Emo3DEvaluator:
 
     def close(self) -> None:
         """End the render pool's worker processes, if any (``render`` still works after)."""
-        if self.pool is not None and hasattr(self.pool, "close"):
+        if self.pool is not None:
             self.pool.close()
         self.pool = None
 

@@ -7,6 +7,7 @@ faces; ``evaluate`` does both and returns the JSON-ready summary that ``emo3d ev
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import warnings
@@ -40,12 +41,9 @@ def fixed_camera_renderer(head: str = DEFAULT_HEAD, size: int = RENDER_SIZE,
     loop's, is made on first use only: the process then needs no GL context of its own."""
     from emo3d_lib.face.render import FaceRenderer
 
-    made: list[FaceRenderer] = []
-
+    @functools.cache
     def renderer() -> FaceRenderer:
-        if not made:
-            made.append(FaceRenderer(head, size=size, backend=backend))
-        return made[0]
+        return FaceRenderer(head, size=size, backend=backend)
 
     def render(weights: np.ndarray) -> np.ndarray:
         return renderer().render(weights)  # identities default to Identity.default()
