@@ -10,7 +10,14 @@ import pytest
 
 from emo3d_lib.errors import Emo3DError
 from emo3d_lib.models.data import load_training_data
-from emo3d_lib.models.retrieval_ceiling import recall_bar, retrieval_ceilings, tied_recall
+from emo3d_lib.models.retrieval_ceiling import (
+    dataset_activations,
+    learned_activation_ceiling,
+    recall_bar,
+    retrieval_ceilings,
+    tied_recall,
+    true_activations,
+)
 from emo3d_lib.models.train_clip import chance_recall
 
 
@@ -36,19 +43,25 @@ def test_tied_recall_is_the_expectation_over_random_tie_breaks() -> None:
     assert abs(tied_recall(s, p, 5) - est) < 0.01
 
 
-@pytest.mark.parametrize(("candidate", "baseline", "ceiling", "verdict"), [
-    (0.45, 0.2, 0.9, "met"),
-    (0.30, 0.2, 0.9, "not met"),
-    (0.30, 0.2, 0.39, "unreachable"),
-    (None, 0.2, 0.9, "undetermined"),
+@pytest.mark.parametrize(("candidate", "baseline", "ceiling", "learned", "verdict"), [
+    (0.45, 0.2, 0.9, None, "met"),
+    (0.45, 0.2, 0.9, 0.35, "met"),
+    (0.30, 0.2, 0.9, None, "not met"),
+    (0.30, 0.2, 0.9, 0.45, "not met"),
+    (0.30, 0.2, 0.9, 0.35, "beyond the text side"),
+    (0.30, 0.2, 0.39, 0.35, "unreachable"),
+    (None, 0.2, 0.9, 0.35, "undetermined"),
 ])
 def test_recall_bar_verdict_follows_from_its_numbers(candidate: float | None, baseline: float,
-                                                     ceiling: float, verdict: str) -> None:
-    got = recall_bar(candidate, baseline, 0.025, ceiling)
+                                                     ceiling: float, learned: float | None,
+                                                     verdict: str) -> None:
+    got = recall_bar(candidate, baseline, 0.025, ceiling, learned=learned)
     assert got["verdict"] == verdict
     if candidate is not None:
         assert got["bar"] == pytest.approx(0.4)
         assert f"{ceiling:.3f}" in got["sentence"] and f"{candidate:.3f}" in got["sentence"]
+    if verdict == "beyond the text side":
+        assert f"{learned:.3f}" in got["sentence"]
     assert recall_bar(0.5, 0.01, 0.025, 0.9)["bar"] == pytest.approx(0.125)  # 5 x chance rules
 
 
@@ -65,6 +78,30 @@ def test_ceilings_of_a_generated_dataset(image_dataset: Path) -> None:
     assert oracles["words|emotions"]["text_to_image"]["R@10"] <= bayes + 1e-12
     assert bayes > chance
     assert out["distinct_mixtures"] <= out["n_texts"]
+
+
+def test_learned_probe_reads_the_true_activations_and_keeps_nothing(
+        image_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    td = load_training_data(image_dataset)
+    acts = dataset_activations(td)
+    test = td.split("test")
+    assert np.array_equal(acts[test.image_idx], true_activations(td, test, np.arange(len(test))))
+    assert not np.allclose(acts, td.image_blendshapes)  # not MediaPipe's reading
+    import tempfile
+
+    made = []
+    real = tempfile.TemporaryDirectory
+
+    def spy(*args, **kwargs):  # the probe trains in a scratch dir under tmp_path
+        made.append(real(*args, dir=tmp_path, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", spy)
+    got = learned_activation_ceiling(td, epochs=1)
+    assert len(made) == 1
+    r = got["test"]["text_to_image"]
+    assert 0 <= r["R@1"] <= r["R@5"] <= r["R@10"] <= 1
+    assert list(tmp_path.iterdir()) == []  # the probe's weights are not kept
 
 
 def test_blendshape_oracle_needs_the_generation_manifest(tiny_model_dataset: Path) -> None:

@@ -166,14 +166,21 @@ ORACLE_NAMES = {
 }
 
 
-def ceiling_table(clips: dict[str, Any], ceilings: dict[str, Any], k: int = 10) -> pd.DataFrame:
-    """Recall@k both ways of each tower (its training record), each oracle of
-    :func:`emo3d_lib.models.retrieval_ceiling.retrieval_ceilings` and chance, one row each."""
+LEARNED_CEILING_NAME = "MediaPipe-score tower's recipe handed the true 52 activations (learned)"
+
+
+def ceiling_table(clips: dict[str, Any], ceilings: dict[str, Any], k: int = 10,
+                  learned: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Recall@k both ways of each tower (its training record), the learned activation probe
+    (:func:`emo3d_lib.models.retrieval_ceiling.learned_activation_ceiling`, if given), each
+    oracle of :func:`emo3d_lib.models.retrieval_ceiling.retrieval_ceilings` and chance."""
     key = f"R@{k}"
     rows = []
-    for name, clip in clips.items():
-        test = _test_recall(clip)
-        rows.append({"retrieval": f"{name} tower ({clip.name})",
+    tests = {f"{name} tower ({clip.name})": _test_recall(clip) for name, clip in clips.items()}
+    if learned is not None:
+        tests[LEARNED_CEILING_NAME] = learned["test"]
+    for label, test in tests.items():
+        rows.append({"retrieval": label,
                      "text -> image": test["text_to_image"][key] if test else None,
                      "image -> text": test["image_to_text"][key] if test else None})
     for name, rec in ceilings["oracles"].items():
@@ -184,13 +191,15 @@ def ceiling_table(clips: dict[str, Any], ceilings: dict[str, Any], k: int = 10) 
     return pd.DataFrame(rows).set_index("retrieval")
 
 
-def recall_bar_view(clips: dict[str, Any], ceilings: dict[str, Any], k: int = 10
-                    ) -> dict[str, Any]:
-    """Issue #12's recall bar judged from the towers' records and the Bayes ceiling."""
+def recall_bar_view(clips: dict[str, Any], ceilings: dict[str, Any], k: int = 10,
+                    learned: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Issue #12's recall bar judged from the towers' records, the Bayes ceiling and (if
+    given) the learned activation probe."""
     from emo3d_lib.models.retrieval_ceiling import recall_bar
 
     got = {name: _test_recall(clip) for name, clip in clips.items()}
     t2i = {name: rec["text_to_image"][f"R@{k}"] if rec else None for name, rec in got.items()}
     return recall_bar(t2i.get("pixels"), t2i.get("mediapipe"),
                       ceilings["text_to_image_chance"][f"R@{k}"],
-                      ceilings["oracles"]["emotions|emotions"]["text_to_image"][f"R@{k}"])
+                      ceilings["oracles"]["emotions|emotions"]["text_to_image"][f"R@{k}"],
+                      learned=learned["test"]["text_to_image"][f"R@{k}"] if learned else None)
