@@ -433,11 +433,15 @@ def train_clip(
     device: str = "cpu",
     config: dict[str, Any] | str | None = None,
     cache_dir: str | Path | None = None,
+    train_images_per_sample: int | None = None,
+    eval_images_per_sample: int | None = None,
 ) -> dict[str, Any]:
     """Train Emo3D-CLIP on ``data``'s training split; write the checkpoint + metrics.json.
 
     ``config``: a config dict or a registered backbone name (default ``emo3d-clip``, the pixel
-    tower; ``emo3d-clip-mediapipe`` is the MediaPipe-score tower).
+    tower; ``emo3d-clip-mediapipe`` is the MediaPipe-score tower). ``train_images_per_sample``
+    / ``eval_images_per_sample``: use only each sample's first k images for training / in the
+    validation and test galleries (None: all the dataset has).
     """
     import torch
 
@@ -449,7 +453,9 @@ def train_clip(
     seed_everything(seed)
     threads = apply_thread_setting()
     td = data if isinstance(data, TrainingData) else load_training_data(data)
-    train, val, test = td.split("train"), td.split("val"), td.split("test")
+    train, val, test = (td.split(name).first_images(k) for name, k in (
+        ("train", train_images_per_sample), ("val", eval_images_per_sample),
+        ("test", eval_images_per_sample)))
 
     torch.manual_seed(derive_seed(seed, "emo3d-clip", "init"))
     model, tokenizer = build_emo3d_clip(cfg)
@@ -482,6 +488,7 @@ def train_clip(
         "image_tower": _tower_record(cfg),
         "data": str(td.root),
         "n_train_images": int(len(images)),
+        "images_per_sample": {"train": train_images_per_sample, "eval": eval_images_per_sample},
         "expression_history": pre_history,
         "history": history,
         "best_val_text_to_image_R@10": best_val,
