@@ -40,12 +40,14 @@ expression stage 0.188 / 0.184, from scratch 0.198 / 0.195, MediaPipe-score towe
 More renders per training text (``train_images_per_sample``; the same 4,000 samples generated
 with 4 images each, whose images 1-2 are byte for byte the book's; test gallery images 1-2
 only, 400 x 800, chance 0.025; test text->image / image->text R@10, validation in brackets):
-2 images per sample, seed 0 (0.309) 0.315 / 0.310 (the book's figure, reproduced), seed 1
-(0.287) 0.292 / 0.289; 4 images, seed 0 (0.359) 0.352 / 0.347, seed 1 (0.367) 0.352 / 0.336;
-4 images at the 2-image run's step count (8 contrastive + 3 expression epochs; 0.267) 0.328 /
-0.314. MediaPipe-score tower: 2 images (0.284) 0.258 / 0.250, 4 images (0.297) 0.265 / 0.271.
-Twice the renders lift the pixel tower by ~0.05 (seed mean, ~2 paired SE of 0.027) at twice
-the training time, and by 0.02 (noise) at the same time: 1.33x the MediaPipe tower, far from 2x.
+2 images per sample, seeds 0 / 1 / 2 (0.309 / 0.287 / 0.302) 0.315 / 0.292 / 0.282 text->image
+(seed 0 is the book's figure, reproduced), 0.310 / 0.289 / 0.295 image->text; 4 images
+(0.359 / 0.367 / 0.379) 0.352 / 0.352 / 0.350, 0.347 / 0.336 / 0.333; 4 images at the 2-image
+run's step count (8 contrastive + 3 expression epochs, seed 0; 0.267) 0.328 / 0.314.
+MediaPipe-score tower, seed 0: 2 images (0.284) 0.258 / 0.250, 4 images (0.297) 0.265 / 0.271.
+Twice the renders lift the pixel tower by 0.055 text->image (seed means 0.351 vs 0.296; paired
+over the test queries +0.058, SE 0.017) at twice the training time, and not beyond noise at
+the same time: 1.32x the MediaPipe tower, far from 2x.
 Pairs come from the training split; the checkpoint kept is the best on validation
 text->image recall@10; recall@1/5/10 in both directions is reported on the test split with the
 chance level beside it.
