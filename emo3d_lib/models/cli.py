@@ -31,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _training_flags(c)
     c.add_argument("--config", default="emo3d-clip",
                    help="Emo3D-CLIP config: emo3d-clip (pixel tower) | emo3d-clip-mediapipe")
+    c.add_argument("--train-images-per-sample", type=int, default=None,
+                   help="train on each sample's first K images (default: all)")
+    c.add_argument("--eval-images-per-sample", type=int, default=None,
+                   help="validation/test galleries hold each sample's first K images "
+                        "(default: all)")
     c.set_defaults(func=_train_clip)
 
     q = subparsers.add_parser("predict", help="text -> 52 blendshape scores as JSON",
@@ -93,7 +98,8 @@ def _train_clip(args: argparse.Namespace) -> int:
     check_output_dir(args.out, (CONFIG_FILE, WEIGHTS_FILE, "metrics.json"))
     m = train_clip(args.data, args.out, epochs=args.epochs, batch_size=args.batch_size,
                    lr=args.lr, seed=args.seed, device=pick_device(args.device),
-                   config=args.config)
+                   config=args.config, train_images_per_sample=args.train_images_per_sample,
+                   eval_images_per_sample=args.eval_images_per_sample)
     print(json.dumps({"backbone": m["backbone"], "test": m["test"],
                       "wall_time_s": m["wall_time_s"]}, indent=2))
     return 0

@@ -6,7 +6,7 @@ embeddings are computed once per text / image, not once per triple.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ class SplitTriples:
     sample_id: np.ndarray  # int64 (n,)
     emotions: np.ndarray  # float32 (n, 8)
     blendshapes: np.ndarray  # float32 (n, 52), BLENDSHAPES order
+    image_k: np.ndarray  # int64 (n,): which of its sample's images (1..4) the triple's image is
 
     def __len__(self) -> int:
         return int(self.text_idx.size)
@@ -36,6 +37,16 @@ class SplitTriples:
         _, text_rows = np.unique(self.sample_id, return_index=True)
         _, image_rows = np.unique(self.image_idx, return_index=True)
         return text_rows, image_rows
+
+    def first_images(self, k: int | None) -> SplitTriples:
+        """The triples whose image is one of its sample's first ``k`` (all when ``k`` is None):
+        a model can train on more renders per sample than the gallery it is tested on holds."""
+        if k is None:
+            return self
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+            raise Emo3DError(f"parameter images per sample={k!r} must be an integer >= 1")
+        keep = self.image_k <= k
+        return SplitTriples(*(getattr(self, f.name)[keep] for f in fields(self)))
 
 
 @dataclass
@@ -77,6 +88,7 @@ def from_frame(df: pd.DataFrame, root: str | Path) -> TrainingData:
             sample_id=part["sample_id"].to_numpy(np.int64),
             emotions=part[list(schema.EMOTIONS)].to_numpy(np.float32),
             blendshapes=part[list(schema.BLENDSHAPES)].to_numpy(np.float32),
+            image_k=part["image_index"].to_numpy(np.int64),
         )
     return TrainingData(Path(root), texts, images, splits, image_bs)
 
