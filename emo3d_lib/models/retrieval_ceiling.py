@@ -24,7 +24,11 @@ These oracles are handed the answer on the text side too. :func:`learned_activat
 the learned counterpart: the MediaPipe-score tower's recipe (the same trained text side, MLP and
 budget) fed each render's true 52 activations instead of MediaPipe's reading. It is what a
 perfect face reader reaches behind the text side we can train, so an image-tower bar above it
-cannot be met by a better image tower alone.
+cannot be met by a better image tower alone. Measured on the full-profile data (the 4,000
+samples generated with 4 images each; test gallery images 1-2 only, 400 texts x 800 faces,
+chance 0.025; seed 0): test text->image R@10 0.403 (validation 0.419) when it trains on 2
+images per sample as the book does, 0.448 on 4, against the bar's 0.515 (2 x the MediaPipe-score
+tower's 0.258) and 0.530 (2 x 0.265). The pixel tower reached 0.315 and 0.352 on the same splits.
 """
 
 from __future__ import annotations
