@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -87,8 +88,6 @@ def test_learned_probe_reads_the_true_activations_and_keeps_nothing(
     test = td.split("test")
     assert np.array_equal(acts[test.image_idx], true_activations(td, test, np.arange(len(test))))
     assert not np.allclose(acts, td.image_blendshapes)  # not MediaPipe's reading
-    import tempfile
-
     made = []
     real = tempfile.TemporaryDirectory
 

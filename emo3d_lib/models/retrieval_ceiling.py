@@ -111,7 +111,7 @@ def dataset_activations(td: TrainingData) -> np.ndarray:
     out = np.zeros_like(td.image_blendshapes)
     for split in td.splits.values():
         if len(split):
-            _, first = np.unique(split.image_idx, return_index=True)
+            _, first = split.retrieval_rows()  # one row per image
             out[split.image_idx[first]] = true_activations(td, split, first)
     return out
 
