@@ -21,6 +21,7 @@ from emo3d_lib.errors import Emo3DError
 from emo3d_lib.face.head import DEFAULT_HEAD, Head
 from emo3d_lib.face.heads import load_head
 from emo3d_lib.face.identity import Identity, sample_identities
+from emo3d_lib.face.landmarks import N_LANDMARKS
 from emo3d_lib.schema import BLENDSHAPES
 from emo3d_lib.seeding import rng_for
 
@@ -92,19 +93,29 @@ def image_round_trip(head: Head, weights: np.ndarray, identities: list[Identity]
                      size: int, desc: str, progress: bool = True
                      ) -> tuple[np.ndarray, np.ndarray]:
     """(recovered scores (N, 52), detected mask (N,)) through render -> FaceLandmarker."""
+    scores, found, _ = detect_round_trip(head, weights, identities, size, desc, progress)
+    return scores, found
+
+
+def detect_round_trip(head: Head, weights: np.ndarray, identities: list[Identity],
+                      size: int, desc: str, progress: bool = True
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`image_round_trip` plus FaceLandmarker's 478 landmarks in pixels (N, 478, 2; NaN
+    where no face), for studies of where detection loses what the ceiling keeps."""
     from emo3d_lib.face.mediapipe_extract import BlendshapeExtractor
     from emo3d_lib.face.render import FaceRenderer
 
     renderer = FaceRenderer(head, size=size)
     scores = np.zeros_like(weights)
     found = np.zeros(len(weights), bool)
+    points = np.full((len(weights), N_LANDMARKS, 2), np.nan, np.float32)
     with BlendshapeExtractor() as ex:
         for i in tqdm(range(len(weights)), desc=desc, leave=False, disable=not progress):
             img = renderer.render(weights[i:i + 1], identities[i:i + 1])
-            s = ex.extract(img)[0]
-            if s is not None:
-                scores[i], found[i] = s, True
-    return scores, found
+            s, p = ex.extract(img, landmarks=True)
+            if s[0] is not None:
+                scores[i], found[i], points[i] = s[0], True, p[0][:, :2] * size
+    return scores, found, points
 
 
 def ceiling_scores(head: Head, weights: np.ndarray, identities: list[Identity],
