@@ -67,3 +67,24 @@ def test_rig_check_prints_table_and_mean(capsys, tmp_path):
     data = json.loads(out.read_text())
     assert data["samples"] == 24 and len(data["r_image"]) == 52
     assert f"{data['mean_r']:.3f}" == lines[-1].split("= ")[1]
+
+
+def test_rig_check_regions_places_the_gap(capsys, tmp_path):
+    out = tmp_path / "rc.json"
+    capsys.readouterr()
+    assert _main(["rig-check", "--head", "builtin", "--samples", "12", "--size", "128",
+                  "--regions", "--out", str(out), "--no-facecap", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "where the gap to the ceiling is lost" in text and "every landmark" in text
+    regions = {r["true motion swapped in"]: r for r in json.loads(out.read_text())["regions"]}
+    assert regions["lips"]["landmarks"] == 40
+    assert regions["none (detected)"]["tracking gain"] is None  # NaN is written as null
+
+
+def test_rig_check_regions_needs_the_frontal_shot(tmp_path):
+    import pytest
+
+    from emo3d_lib.errors import Emo3DError
+
+    with pytest.raises(Emo3DError, match="--regions works on the fixed frontal shot"):
+        _main(["rig-check", "--regions", "--vary-identity", "--samples", "12", "--no-facecap"])

@@ -89,13 +89,26 @@ def _rig_check(args: argparse.Namespace) -> int:
 
     if args.out:
         check_output_file(args.out, "--out")
+    if args.regions and args.vary_identity:
+        raise Emo3DError("--regions works on the fixed frontal shot: drop --vary-identity")
     res = run_rig_check(head=args.head, samples=args.samples, seed=args.seed, size=args.size,
                         vary_identity=args.vary_identity,
                         facecap=False if args.no_facecap else (args.head_path or True),
                         progress=not args.quiet)
-    if args.out:
-        atomic.write_json(args.out, res.to_json())
+    out = res.to_json()
     print(format_table(res))
+    if args.regions:
+        from emo3d_lib.face.rig_regions import region_attribution
+
+        ra = region_attribution(args.head, args.samples, args.seed, args.size, live=res.live,
+                                progress=not args.quiet)
+        print("\nwhere the gap to the ceiling is lost: each region's true landmark motion "
+              "swapped into the detected landmarks")
+        print(ra.regions.round(3).to_string(index=False))
+        table = ra.regions.astype(object)
+        out["regions"] = table.where(table.notna(), None).to_dict(orient="records")
+    if args.out:
+        atomic.write_json(args.out, out)
     return 0
 
 
@@ -182,6 +195,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="facecap.glb for the Face Cap column (omitted: $EMO3D_FACECAP, cache)")
     hidden_alias(p, "--facecap", "head_path")
     p.add_argument("--no-facecap", action="store_true", help="skip the Face Cap column")
+    p.add_argument("--regions", action="store_true",
+                   help="also place the gap to the ceiling: swap each face region's true "
+                        "landmark motion into the detected landmarks and re-score")
     p.add_argument("--out", default=None, help="also write the results as JSON here")
     hidden_alias(p, "--json", "out")
     add_quiet(p)
