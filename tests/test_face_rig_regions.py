@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from emo3d_lib.face.rig_regions import REGIONS, _swap, _tracking, region_attribution
+from emo3d_lib.face.rig_regions import (
+    REGIONS,
+    _swap,
+    _tracking,
+    detector_verdict,
+    largest_loss,
+    region_attribution,
+)
 
 
 def test_swap_moves_only_the_region_by_its_true_motion():
@@ -37,3 +45,17 @@ def test_region_attribution_on_the_ict_head():
     assert rows.loc["lips", "landmarks"] == 40
     assert ra.detected >= 11 and len(ra.channels) == 51
     assert np.isfinite(ra.channels.drop(columns="channel").to_numpy()).all()
+
+
+def _table(best: str) -> pd.DataFrame:
+    names = ["none (detected)", *REGIONS, "all five regions"]
+    return pd.DataFrame({"true motion swapped in": names,
+                         "mean r": [0.5 + (0.1 if n == best else 0.01 * i) for i, n in
+                                    enumerate(names[:-1])] + [0.9]})
+
+
+def test_detector_verdict_follows_the_largest_losses():
+    assert largest_loss(_table("iris")) == ("iris", 0.6)
+    assert detector_verdict(_table("lips"), _table("lips")).startswith("Both heads lose the most "
+                                                                      "in the lips")
+    assert "different regions (lips, brows)" in detector_verdict(_table("lips"), _table("brows"))

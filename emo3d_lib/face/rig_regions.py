@@ -126,3 +126,21 @@ def region_attribution(head: str | Head = "ict", samples: int = 300, seed: int =
     premise = float(np.abs(model(detected) - task).max())
     return RegionAttribution(regions=regions, channels=channels, samples=samples, seed=seed,
                              detected=int(found[1:].sum()), premise=premise)
+
+
+def largest_loss(regions: pd.DataFrame) -> tuple[str, float]:
+    """The one region whose true motion, swapped in, lifts the mean r most, and that mean r."""
+    one = regions.set_index("true motion swapped in").loc[list(REGIONS), "mean r"]
+    return str(one.idxmax()), float(one.max())
+
+
+def detector_verdict(head: pd.DataFrame, other: pd.DataFrame) -> str:
+    """Two heads' region tables -> whether their largest loss is the same region: then two
+    meshes and paint jobs share only the detector, and that loss is the detector's."""
+    a, b = largest_loss(head)[0], largest_loss(other)[0]
+    if a == b:
+        return (f"Both heads lose the most in the {a}: two different meshes and paint jobs, one "
+                f"detector, so that loss is FaceLandmarker's reading of rendered {a}, not one "
+                "head's.")
+    return (f"The two heads lose the most in different regions ({a}, {b}), so neither loss can "
+            "be put down to the detector alone.")
