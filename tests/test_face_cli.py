@@ -88,3 +88,17 @@ def test_rig_check_regions_needs_the_frontal_shot(tmp_path):
 
     with pytest.raises(Emo3DError, match="--regions works on the fixed frontal shot"):
         _main(["rig-check", "--regions", "--vary-identity", "--samples", "12", "--no-facecap"])
+
+
+def test_rig_check_regions_needs_true_landmarks(monkeypatch):
+    import dataclasses
+
+    import pytest
+
+    from emo3d_lib.errors import Emo3DError
+    from emo3d_lib.face import heads
+
+    bare = dataclasses.replace(heads.load_head("builtin"), landmark_refs=None)
+    monkeypatch.setattr(heads, "load_head", lambda name, path=None: bare)
+    with pytest.raises(Emo3DError, match="--regions needs true landmarks"):
+        _main(["rig-check", "--regions", "--head", "builtin", "--samples", "12", "--no-facecap"])

@@ -84,6 +84,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _rig_check(args: argparse.Namespace) -> int:
     from emo3d_lib import atomic
+    from emo3d_lib.face.heads import load_head
     from emo3d_lib.face.rig_check import format_table, run_rig_check
     from emo3d_lib.outputs import check_output_file
 
@@ -91,6 +92,9 @@ def _rig_check(args: argparse.Namespace) -> int:
         check_output_file(args.out, "--out")
     if args.regions and args.vary_identity:
         raise Emo3DError("--regions works on the fixed frontal shot: drop --vary-identity")
+    if args.regions and load_head(args.head, args.head_path).landmark_refs is None:
+        raise Emo3DError(f"--regions needs true landmarks: head {args.head!r} has no landmark "
+                         "correspondence (ict and builtin have one)")
     res = run_rig_check(head=args.head, samples=args.samples, seed=args.seed, size=args.size,
                         vary_identity=args.vary_identity,
                         facecap=False if args.no_facecap else (args.head_path or True),
