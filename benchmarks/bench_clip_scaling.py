@@ -198,6 +198,15 @@ def run_tower(td: Any, tower: str, cfg: dict[str, Any], out_dir: Path, seed: int
     }
 
 
+def oracle_record(td: Any) -> dict[str, Any]:
+    """Text->image R@10 of :func:`retrieval_ceilings`' oracles on the test gallery (no training):
+    ``words|emotions`` is the most the descriptions' words allow."""
+    from emo3d_lib.models.retrieval_ceiling import retrieval_ceilings
+
+    got = retrieval_ceilings(td, "test")
+    return {name: o["text_to_image"]["R@10"] for name, o in got["oracles"].items()}
+
+
 def record_path(out: Path, samples: int, tower: str, seed: int, fixed: bool) -> Path:
     return out / f"samples{samples}" / f"{tower}-seed{seed}{'-fixedsteps' if fixed else ''}.json"
 
@@ -209,7 +218,7 @@ def _mean(recs: list[dict[str, Any]], key: str) -> float | None:
 def table(out: Path, sizes: list[int], seeds: list[int], fixed: bool) -> str:
     """The results found under ``out`` as a text table (seed means where several seeds ran)."""
     head = (f"{'samples':>7} {'train smp':>9} {'pairs':>6} {'pixel':>6} {'MP':>6} "
-            f"{'ratio':>5} {'bar':>6} {'probe':>6} {'chance':>6} {'steps px/MP':>11} "
+            f"{'ratio':>5} {'bar':>6} {'probe':>6} {'words':>6} {'chance':>6} {'steps px/MP':>11} "
             f"{'seconds px/MP/probe':>19} seeds")
     lines = [head, "-" * len(head)]
     fmt = lambda v, w=6: f"{v:{w}.3f}" if v is not None else " " * (w - 1) + "-"  # noqa: E731
@@ -227,8 +236,10 @@ def table(out: Path, sizes: list[int], seeds: list[int], fixed: bool) -> str:
         secs = "/".join(f"{_mean(recs[t], 'wall_time_s'):.0f}" if recs[t] else "-"
                         for t in TOWERS)
         used = sorted({r["seed"] for rs in recs.values() for r in rs})
+        words = out / f"samples{n}" / "oracles.json"
+        words = json.loads(words.read_text())["words|emotions"] if words.is_file() else None
         lines.append(f"{n:>7} {any_rec['train_samples']:>9} {any_rec['train_triples']:>6} "
-                     f"{fmt(px)} {fmt(mp)} {fmt(ratio, 5)} {fmt(bar)} {fmt(pr)} "
+                     f"{fmt(px)} {fmt(mp)} {fmt(ratio, 5)} {fmt(bar)} {fmt(pr)} {fmt(words)} "
                      f"{fmt(any_rec['chance_R@10'])} {st:>11} {secs:>19} {used}")
     return "\n".join(lines)
 
@@ -262,9 +273,12 @@ def main() -> int:
         for n in sizes:
             todo = [(t, s) for s in args.seeds for t in args.towers
                     if not record_path(out, n, t, s, args.fixed_steps).is_file()]
-            if not todo:
+            oracles = out / f"samples{n}" / "oracles.json"
+            if not todo and oracles.is_file():
                 continue
             td = scaled_data(full, source, n, args.gallery, seed=0)
+            if not oracles.is_file():
+                write_json(oracles, oracle_record(td))
             scale = BOOK_SAMPLES / n if args.fixed_steps else 1.0
             for tower, seed in todo:
                 path = record_path(out, n, tower, seed, args.fixed_steps)
