@@ -102,7 +102,7 @@ def region_attribution(head: str | Head = "ict", samples: int = 300, seed: int =
     def r_of(points: np.ndarray) -> np.ndarray:
         return pearson(w_in, model(points)[1:])
 
-    every = sorted(set(range(detected.shape[1])))
+    every = list(range(detected.shape[1]))
     swaps = {"none (detected)": [], **{k: list(v) for k, v in REGIONS.items()},
              "all five regions": sorted({i for v in REGIONS.values() for i in v}),
              "every landmark": every}
