@@ -32,6 +32,13 @@ tower's 0.258) and 0.530 (2 x 0.265). The pixel tower reached 0.315 and 0.352 on
 More samples do not close it either: ``benchmarks/bench_clip_scaling.py`` (4,000 / 8,000 / 16,000
 samples, each tested on a 400-text gallery) finds the probe at 0.403 / 0.512 / 0.516 against bars
 of 0.515 / 0.548 / 0.625, since the MediaPipe-score tower gains with the data too.
+Richer input from the same locked MiniLM does not close it either (the book's 4,000 samples,
+test R@10, seeds 0 / 1; measured with the pooler's input patched in a throwaway experiment, not
+kept in the code): attention pooling over the mean of MiniLM's 7 hidden layers lifts the probe
+from 0.403 / 0.388 to 0.455 / 0.455, over layer 0 beside the last layer to 0.453 / 0.483, but
+the towers barely move with the latter (seed 0: pixel 0.303 against 0.315, MediaPipe-score
+0.268 against 0.258); a trainable transformer layer on top of the token states lowered the probe
+to 0.360.
 """
 
 from __future__ import annotations
