@@ -102,9 +102,8 @@ def readout_verdict(res: Readout, goal: float = GOAL_MEAN_R) -> str:
     """The sentence the book prints: where the yardstick lands against the goals."""
     n_strict = int(res.channels["channel"].isin(STRICT).sum())
     margin = res.readout_mean - goal
-    reach = (f"this generous yardstick reaches the {goal} goal by {margin:.3f}, where a head "
-             "would do less" if margin >= 0 else
-             f"even this generous yardstick stays {-margin:.3f} below the {goal} goal")
+    reach = (f"this generous yardstick reaches the {goal} goal by {margin:.3f}" if margin >= 0
+             else f"even this generous yardstick stays {-margin:.3f} below the {goal} goal")
     return (f"The read-out recovers the weights at mean r **{res.readout_mean:.3f}** against "
             f"{res.own_mean:.3f} from each channel's own score: {reach}. It brings "
             f"{res.strict_met('read-out r')} of {n_strict} strict channels to {STRICT_R} "
