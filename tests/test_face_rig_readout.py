@@ -31,7 +31,7 @@ def test_readout_undoes_linear_crosstalk_that_own_scores_keep():
 def _readout(own: float, back: float) -> Readout:
     table = pd.DataFrame({"channel": ["jawOpen", "mouthClose"], "own score r": [own, own],
                           "read-out r": [back, back]})
-    return Readout(table, own, back, 100, 30, 30)
+    return Readout(table, 100, 30, 30)
 
 
 def test_verdict_follows_the_numbers_both_ways():

@@ -45,6 +45,12 @@ def sparse_weights(samples: int, seed: int) -> np.ndarray:
     return out
 
 
+def dead_channels(seen: np.ndarray) -> list[str]:
+    """Channels MediaPipe kept at ~0 (below ``DEAD_MAX``) on every input: ``seen`` is the most it
+    said per channel (52,) over everything it read in a run."""
+    return [n for k, n in enumerate(BLENDSHAPES) if n != "_neutral" and seen[k] < DEAD_MAX]
+
+
 def pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Column-wise Pearson r; 0 where either column is constant."""
     xc, yc = x - x.mean(0), y - y.mean(0)
@@ -171,7 +177,7 @@ def run_rig_check(head: str = DEFAULT_HEAD, samples: int = 300, seed: int = 0, s
             res.extra["facecap_detected"] = int(ff.sum())
             seen = np.maximum(seen, fs.max(0))
     # dead = MediaPipe kept it at ~0 on every input: the rig's true landmarks and every image
-    res.dead = [n for k, n in enumerate(BLENDSHAPES) if n != "_neutral" and seen[k] < DEAD_MAX]
+    res.dead = dead_channels(seen)
     return res
 
 

@@ -24,11 +24,11 @@ from emo3d_lib.face.heads import load_head
 from emo3d_lib.face.ict_fit import CALIBRATION_SEED
 from emo3d_lib.face.identity import Identity
 from emo3d_lib.face.rig_check import (
-    DEAD_MAX,
     GOAL_MEAN_R,
     STRICT,
     STRICT_R,
     ceiling_scores,
+    dead_channels,
     image_round_trip,
     pearson,
     sparse_weights,
@@ -38,15 +38,19 @@ from emo3d_lib.schema import BLENDSHAPES
 RIDGE = 1e-2  # small: 52 scores against >= 1,000 fit vectors need little shrinkage
 
 
+def _with_constant(scores: np.ndarray) -> np.ndarray:
+    return np.c_[scores, np.ones(len(scores))]
+
+
 def ridge_readout(scores: np.ndarray, weights: np.ndarray, lam: float = RIDGE) -> np.ndarray:
     """(53, 52) coefficients mapping [scores, 1] to the weights (least squares with a ridge)."""
-    x = np.c_[scores, np.ones(len(scores))]
+    x = _with_constant(scores)
     return np.linalg.solve(x.T @ x + lam * np.eye(x.shape[1]), x.T @ weights)
 
 
 def read_out(coef: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """The weights the read-out ``coef`` recovers from scores (N, 52)."""
-    return np.c_[scores, np.ones(len(scores))] @ coef
+    return _with_constant(scores) @ coef
 
 
 @dataclass
@@ -55,11 +59,17 @@ class Readout:
     over those channels (the first is rig-check's mean r on the same vectors)."""
 
     channels: pd.DataFrame
-    own_mean: float
-    readout_mean: float
     fit_samples: int
     detected: int
     samples: int
+
+    @property
+    def own_mean(self) -> float:
+        return float(self.channels["own score r"].mean())
+
+    @property
+    def readout_mean(self) -> float:
+        return float(self.channels["read-out r"].mean())
 
     def strict_met(self, column: str) -> int:
         """How many of the bar's strict channels reach ``STRICT_R`` in ``column``."""
@@ -68,13 +78,14 @@ class Readout:
 
 
 def _live(head: Head, weights: np.ndarray, scores: np.ndarray, size: int) -> list[int]:
-    """rig-check's live channels for this head alone: MediaPipe exceeded ``DEAD_MAX`` on an image
-    or, where the head has a landmark correspondence, on a ceiling input."""
+    """rig-check's live channels for this head alone (its dead rule over this head's images and,
+    where the head has a landmark correspondence, its ceiling inputs)."""
     seen = scores.max(0)
     if head.landmark_refs is not None:
         idents = [Identity.default()] * len(weights)
         seen = np.maximum(seen, ceiling_scores(head, weights, idents, size).max(0))
-    return [k for k, n in enumerate(BLENDSHAPES) if n != "_neutral" and seen[k] >= DEAD_MAX]
+    dead = dead_channels(seen)
+    return [k for k, n in enumerate(BLENDSHAPES) if n != "_neutral" and n not in dead]
 
 
 def readout_check(head: str | Head = "ict", samples: int = 300, seed: int = 0,
@@ -95,7 +106,7 @@ def readout_check(head: str | Head = "ict", samples: int = 300, seed: int = 0,
     recovered = pearson(cw, read_out(ridge_readout(fs, fw), cs))[live]
     table = pd.DataFrame({"channel": [BLENDSHAPES[k] for k in live], "own score r": own,
                           "read-out r": recovered})
-    return Readout(table, float(own.mean()), float(recovered.mean()), len(fw), len(cw), samples)
+    return Readout(table, len(fw), len(cw), samples)
 
 
 def readout_verdict(res: Readout, goal: float = GOAL_MEAN_R) -> str:
